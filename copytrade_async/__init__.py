@@ -1,0 +1,94 @@
+"""copytrade_async: an asyncio client for a copy-trading futures REST API.
+
+Start with :class:`AsyncCopyTradeClient`, or :meth:`AsyncCopyTradeClient.sandbox` for a client
+on an in-process simulated exchange.
+"""
+
+from ._client import AsyncCopyTradeClient, SandboxClient
+from ._config import ClientOptions, RequestEvent, RequestHook
+from ._converter import converter
+from ._exceptions import (
+    AlreadyFollowingError,
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AuthenticationError,
+    CopyLimitExceededError,
+    CopyTradeError,
+    InsufficientBalanceError,
+    InvalidFollowSettingsError,
+    InvalidTraderError,
+    RateLimitError,
+    ResponseDecodeError,
+    ResponseValidationError,
+    ServerError,
+)
+from ._models import (
+    Follow,
+    FollowSettings,
+    FollowStatus,
+    FollowStopped,
+    HistoryOrder,
+    MarginMode,
+    OrderSide,
+    OrderStatus,
+    Page,
+    Position,
+    PositionSide,
+    RiskLevel,
+    Trader,
+    TraderDetail,
+    TraderPosition,
+    TraderStatistics,
+    TraderStatus,
+)
+from ._pagination import AsyncPaginator
+from ._ratelimit import InMemoryRateLimiter, RateLimit, RateLimiter, RateLimits
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AlreadyFollowingError",
+    "AsyncCopyTradeClient",
+    "AsyncPaginator",
+    "AuthenticationError",
+    "ClientOptions",
+    "CopyLimitExceededError",
+    "CopyTradeError",
+    "Follow",
+    "FollowSettings",
+    "FollowStatus",
+    "FollowStopped",
+    "HistoryOrder",
+    "InMemoryRateLimiter",
+    "InsufficientBalanceError",
+    "InvalidFollowSettingsError",
+    "InvalidTraderError",
+    "MarginMode",
+    "OrderSide",
+    "OrderStatus",
+    "Page",
+    "Position",
+    "PositionSide",
+    "RateLimit",
+    "RateLimitError",
+    "RateLimiter",
+    "RateLimits",
+    "RequestEvent",
+    "RequestHook",
+    "ResponseDecodeError",
+    "ResponseValidationError",
+    "RiskLevel",
+    "SandboxClient",
+    "ServerError",
+    "Trader",
+    "TraderDetail",
+    "TraderPosition",
+    "TraderStatistics",
+    "TraderStatus",
+    "__version__",
+    "converter",
+]

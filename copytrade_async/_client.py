@@ -1,0 +1,226 @@
+"""``AsyncCopyTradeClient``: configuration, lifecycle, resources and ``with_options``."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+
+import attrs
+import httpx
+
+from ._clock import ServerClock
+from ._config import DEFAULT_BASE_URL, ClientOptions, Credentials, RequestHook
+from ._endpoints import Endpoint
+from ._envelope import Envelope
+from ._follows import Follows
+from ._history import History
+from ._pipeline import RequestPipeline
+from ._ratelimit import RateLimits, create_rate_limiter
+from ._retry import build_retry_template
+from ._traders import Traders
+
+if TYPE_CHECKING:
+    from .sandbox import SandboxConfig, SandboxExchange
+
+__all__ = ["AsyncCopyTradeClient"]
+
+_UNSET: Any = object()
+DEFAULT_MAX_IN_FLIGHT = 64
+
+
+class AsyncCopyTradeClient:
+    """Async client for the copy-trading futures API.
+
+    Use it as ``async with AsyncCopyTradeClient(...) as client:`` or call :meth:`aclose`.
+    Pass ``http_client`` to share a pool with your web app or to inject a transport in tests:
+    it is used as it is and not closed by us. Every request is signed, rate-limited (per
+    endpoint group and overall), retried where it is safe, and decoded into attrs records.
+    """
+
+    traders: Traders
+    follows: Follows
+    history: History
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        api_secret: str,
+        passphrase: str,
+        base_url: str = DEFAULT_BASE_URL,
+        demo: bool = False,
+        timeout: float | httpx.Timeout = 10.0,
+        http_client: httpx.AsyncClient | None = None,
+        max_retries: int = 3,
+        retry_after_cap: float = 60.0,
+        rate_limits: RateLimits | None = _UNSET,
+        max_in_flight: int | None = DEFAULT_MAX_IN_FLIGHT,
+        locale: str = "en-US",
+        on_request: RequestHook | None = None,
+    ) -> None:
+        credentials = Credentials(api_key, api_secret, passphrase)
+        options = ClientOptions(
+            base_url=_check_base_url(base_url),
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_after_cap=retry_after_cap,
+            locale=locale,
+            demo=demo,
+        )
+        if max_in_flight is not None and (
+            isinstance(max_in_flight, bool)
+            or not isinstance(max_in_flight, int)
+            or max_in_flight < 1
+        ):
+            raise ValueError(
+                f"max_in_flight must be a whole number >= 1 or None, got {max_in_flight!r}"
+            )
+        if http_client is None:
+            http = httpx.AsyncClient(
+                timeout=options.httpx_timeout,
+                follow_redirects=False,
+                limits=httpx.Limits(
+                    max_connections=max_in_flight, max_keepalive_connections=max_in_flight
+                ),
+            )
+        else:
+            http = http_client
+        pipeline = RequestPipeline(
+            credentials=credentials,
+            http=http,
+            owns_http=http_client is None,
+            limiter=create_rate_limiter(
+                RateLimits.default() if rate_limits is _UNSET else rate_limits
+            ),
+            retry_template=build_retry_template(options.backoff_base, options.backoff_max),
+            clock=ServerClock(),
+            max_in_flight=max_in_flight,
+            on_request=on_request,
+        )
+        self._setup(pipeline, options)
+
+    def _setup(self, pipeline: RequestPipeline, options: ClientOptions) -> None:
+        self._pipeline = pipeline
+        self._options = options
+        self.traders = Traders(self)
+        self.follows = Follows(self)
+        self.history = History(self)
+
+    @property
+    def options(self) -> ClientOptions:
+        return self._options
+
+    @property
+    def http_client(self) -> httpx.AsyncClient:
+        return self._pipeline.http
+
+    @property
+    def is_closed(self) -> bool:
+        return self._pipeline.closed
+
+    def with_options(
+        self,
+        *,
+        max_retries: int = _UNSET,
+        timeout: float | httpx.Timeout = _UNSET,
+        retry_after_cap: float = _UNSET,
+        locale: str = _UNSET,
+    ) -> AsyncCopyTradeClient:
+        """A client with other per-call options that shares this one's pool, rate limiter and
+        clock estimate: ``await client.with_options(max_retries=0).follows.start(...)``."""
+        changes: dict[str, Any] = {
+            name: value
+            for name, value in (
+                ("max_retries", max_retries),
+                ("timeout", timeout),
+                ("retry_after_cap", retry_after_cap),
+                ("locale", locale),
+            )
+            if value is not _UNSET
+        }
+        clone = copy.copy(self)
+        clone._setup(self._pipeline, attrs.evolve(self._options, **changes))
+        return clone
+
+    async def _request(
+        self,
+        endpoint: Endpoint,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: Mapping[str, str] | None = None,
+    ) -> Envelope:
+        return await self._pipeline.request(endpoint, self._options, params=params, body=body)
+
+    async def aclose(self) -> None:
+        """Close the connection pool (unless it was given to us). Idempotent. Clients made by
+        :meth:`with_options` share the pool, so closing any of them closes it for all."""
+        await self._pipeline.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        creds = self._pipeline._credentials
+        return f"{type(self).__name__}(base_url={self._options.base_url!r}, {creds!r})"
+
+    @classmethod
+    def sandbox(
+        cls,
+        seed: int = 0,
+        *,
+        config: SandboxConfig | None = None,
+        exchange: SandboxExchange | None = None,
+        **kwargs: Any,
+    ) -> SandboxClient:
+        """A client wired to a fresh in-process sandbox exchange (no socket, no credentials).
+
+        The exchange is at ``client.exchange``: advance its clock with
+        ``client.exchange.advance(seconds)``. ``kwargs`` go to the client's constructor.
+        """
+        from .sandbox import SandboxConfig, SandboxExchange, create_app
+
+        if exchange is None:
+            exchange = SandboxExchange(config or SandboxConfig(seed=seed))
+        creds = exchange.credentials
+        http = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(exchange)))
+        client = SandboxClient(
+            api_key=creds.api_key,
+            api_secret=creds.api_secret,
+            passphrase=creds.passphrase,
+            base_url="http://sandbox.local",
+            http_client=http,
+            **kwargs,
+        )
+        client.exchange = exchange
+        client._owned_http = http
+        return client
+
+
+class SandboxClient(AsyncCopyTradeClient):
+    """A client on an in-process sandbox; ``exchange`` is the simulation behind it."""
+
+    exchange: SandboxExchange
+    _owned_http: httpx.AsyncClient
+
+    async def aclose(self) -> None:
+        await super().aclose()
+        await self._owned_http.aclose()
+
+
+def _check_base_url(base_url: str) -> str:
+    url = httpx.URL(base_url)
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError(f"base_url must be an http(s) URL, got {base_url!r}")
+    if url.query or url.fragment:
+        raise ValueError("base_url must not have a query or fragment")
+    return base_url.rstrip("/")

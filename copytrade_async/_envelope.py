@@ -1,0 +1,126 @@
+"""Reading a response: the ``{"code", "msg", "requestTime", "data"}`` envelope. Pure functions.
+
+:func:`decode_envelope` takes the status, headers and body bytes and returns the envelope's
+``data`` or raises the matching error. It needs no network, so every rule here is tested with
+plain tables.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import attrs
+
+from ._exceptions import ResponseDecodeError, error_for_response
+
+__all__ = ["Envelope", "decode_envelope", "parse_retry_after", "parse_server_date"]
+
+SUCCESS = "00000"
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+
+
+@attrs.frozen
+class Envelope:
+    data: Any
+    #: The server's clock in ms (``requestTime``), when the envelope had one.
+    request_time_ms: int | None
+
+
+def parse_retry_after(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
+    """Seconds to wait, from ``Retry-After-Ms``, or ``Retry-After`` in seconds or as an HTTP date.
+
+    Returns None when there is no usable header. Negative values become 0.
+    """
+    ms = headers.get("retry-after-ms")
+    if ms is not None:
+        try:
+            return max(float(ms) / 1000.0, 0.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    reference = now if now is not None else datetime.now(UTC)
+    return max((when - reference).total_seconds(), 0.0)
+
+
+def parse_server_date(headers: Mapping[str, str]) -> int | None:
+    """The ``Date`` header in ms since the epoch (one-second resolution), or None."""
+    value = headers.get("date")
+    if not value:
+        return None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return int(when.timestamp()) * 1000
+
+
+def _snippet(content: bytes) -> str:
+    text = _SPACE.sub(" ", _TAG.sub(" ", content[:500].decode("utf-8", "replace"))).strip()
+    return text[:120] or "empty body"
+
+
+def _request_time_ms(value: object) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def decode_envelope(
+    endpoint: str,
+    status: int,
+    headers: Mapping[str, str],
+    content: bytes,
+    *,
+    now: datetime | None = None,
+) -> Envelope:
+    """Return the envelope of a successful response, or raise the error the response means."""
+    retry_after = parse_retry_after(headers, now) if status == 429 or status == 503 else None
+    try:
+        body = json.loads(content, parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    if not isinstance(body, dict) or "code" not in body:
+        if 200 <= status < 300:
+            reason = "body is not JSON" if body is None else "body is not the envelope"
+            raise ResponseDecodeError(endpoint, f"{reason}: {_snippet(content)}", http_status=200)
+        raise error_for_response(endpoint, status, None, _snippet(content), retry_after=retry_after)
+
+    code = str(body["code"])
+    request_ms = _request_time_ms(body.get("requestTime"))
+    if code == SUCCESS and 200 <= status < 300:
+        return Envelope(data=body.get("data"), request_time_ms=request_ms)
+    if code == "429" and retry_after is None:
+        retry_after = parse_retry_after(headers, now)
+    message = str(body.get("msg") or "no message")
+    raise error_for_response(
+        endpoint,
+        status,
+        None if code == SUCCESS else code,
+        message,
+        request_time_ms=request_ms,
+        retry_after=retry_after,
+    )

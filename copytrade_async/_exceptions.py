@@ -1,0 +1,210 @@
+"""The exception tree, and the pure rule that maps a failed response to a class.
+
+::
+
+    CopyTradeError
+    ├── APIError                       the exchange answered with an error
+    │   ├── InvalidTraderError         80001
+    │   ├── InvalidFollowSettingsError 80002
+    │   ├── InsufficientBalanceError   80003
+    │   ├── CopyLimitExceededError     80004
+    │   ├── AlreadyFollowingError      80005
+    │   ├── AuthenticationError        HTTP 401/403, 40006, 40008, 40009, 40012, 40037
+    │   ├── RateLimitError             HTTP 429 or code 429 (``.retry_after``)
+    │   └── ServerError                HTTP 5xx
+    ├── APIConnectionError             the request did not get an answer
+    │   └── APITimeoutError
+    └── ResponseDecodeError            the body is not JSON or not the envelope
+        └── ResponseValidationError    the envelope's data does not fit the record
+
+No message ever carries the secret, the passphrase or a signature: errors are built only
+from the endpoint name, the status, the exchange's code and message, and our own text.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AlreadyFollowingError",
+    "AuthenticationError",
+    "CopyLimitExceededError",
+    "CopyTradeError",
+    "InsufficientBalanceError",
+    "InvalidFollowSettingsError",
+    "InvalidTraderError",
+    "RateLimitError",
+    "ResponseDecodeError",
+    "ResponseValidationError",
+    "ServerError",
+    "error_for_response",
+]
+
+AUTH_CODES = frozenset({"40006", "40008", "40009", "40012", "40037"})
+TIMESTAMP_EXPIRED = "40008"
+
+
+class CopyTradeError(Exception):
+    """Base class of every error this library raises."""
+
+
+class APIError(CopyTradeError):
+    """The exchange answered, and the answer is an error."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        code: str,
+        message: str,
+        *,
+        http_status: int,
+        request_time_ms: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.endpoint = endpoint
+        self.code = code
+        self.message = message
+        self.http_status = http_status
+        #: The server's clock when it answered, in ms since the epoch (``requestTime``).
+        self.request_time_ms = request_time_ms
+        #: Seconds the server asked us to wait (Retry-After), when it said.
+        self.retry_after = retry_after
+        #: Extra context added by the client, such as "an earlier attempt may have succeeded".
+        self.hint: str | None = None
+        super().__init__(endpoint, code, message)
+
+    @property
+    def request_time(self) -> datetime | None:
+        """The server's clock when it answered, as an aware UTC datetime."""
+        if self.request_time_ms is None:
+            return None
+        return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=self.request_time_ms)
+
+    def __str__(self) -> str:
+        text = f"{self.endpoint}: code {self.code}: {self.message} (HTTP {self.http_status})"
+        return f"{text}; {self.hint}" if self.hint else text
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self})"
+
+
+class InvalidTraderError(APIError):
+    """80001: the trader does not exist or is inactive."""
+
+
+class InvalidFollowSettingsError(APIError):
+    """80002: the copy settings are out of range."""
+
+
+class InsufficientBalanceError(APIError):
+    """80003: the balance does not cover the copy amount."""
+
+
+class CopyLimitExceededError(APIError):
+    """80004: the account follows as many traders as it may."""
+
+
+class AlreadyFollowingError(APIError):
+    """80005: the account already follows this trader."""
+
+
+class AuthenticationError(APIError):
+    """The credentials, signature, passphrase or timestamp were refused."""
+
+
+class RateLimitError(APIError):
+    """Too many requests. ``retry_after`` is the server's wait in seconds, when it gave one."""
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        return text if self.retry_after is None else f"{text}; retry after {self.retry_after:g}s"
+
+
+class ServerError(APIError):
+    """The exchange failed (HTTP 5xx)."""
+
+
+class APIConnectionError(CopyTradeError):
+    """No answer: the connection failed or broke.
+
+    ``request_sent`` is False only when the request provably never left (the connection
+    could not be opened), which is what makes a retry of a money-moving call safe.
+    """
+
+    def __init__(self, endpoint: str, message: str, *, request_sent: bool = True) -> None:
+        self.endpoint = endpoint
+        self.message = message
+        self.request_sent = request_sent
+        super().__init__(f"{endpoint}: {message}")
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out."""
+
+
+class ResponseDecodeError(CopyTradeError):
+    """The body could not be read as the exchange's envelope."""
+
+    def __init__(self, endpoint: str, reason: str, *, http_status: int | None = None) -> None:
+        self.endpoint = endpoint
+        self.reason = reason
+        self.http_status = http_status
+        status = f" (HTTP {http_status})" if http_status is not None else ""
+        super().__init__(f"{endpoint}: malformed response{status}: {reason}")
+
+
+class ResponseValidationError(ResponseDecodeError):
+    """The envelope was fine, but its data does not fit the record (a field missing or bad)."""
+
+    def __init__(self, endpoint: str, field: str, reason: str) -> None:
+        self.field = field
+        super().__init__(endpoint, f"field {field!r}: {reason}")
+
+
+_BY_CODE: dict[str, type[APIError]] = {
+    "80001": InvalidTraderError,
+    "80002": InvalidFollowSettingsError,
+    "80003": InsufficientBalanceError,
+    "80004": CopyLimitExceededError,
+    "80005": AlreadyFollowingError,
+    "429": RateLimitError,
+    **dict.fromkeys(AUTH_CODES, AuthenticationError),
+}
+
+
+def error_class_for(http_status: int, code: str | None) -> type[APIError]:
+    """Pick the class for a failed response. The exchange's code wins over the HTTP status."""
+    if code is not None and code in _BY_CODE:
+        return _BY_CODE[code]
+    if http_status == 429:
+        return RateLimitError
+    if http_status in (401, 403):
+        return AuthenticationError
+    if http_status >= 500:
+        return ServerError
+    return APIError
+
+
+def error_for_response(
+    endpoint: str,
+    http_status: int,
+    code: str | None,
+    message: str,
+    *,
+    request_time_ms: int | None = None,
+    retry_after: float | None = None,
+) -> APIError:
+    """Build the exception for a failed response (pure: no I/O)."""
+    cls = error_class_for(http_status, code)
+    shown_code = code if code is not None else f"HTTP {http_status}"
+    return cls(
+        endpoint,
+        shown_code,
+        message,
+        http_status=http_status,
+        request_time_ms=request_time_ms,
+        retry_after=retry_after,
+    )

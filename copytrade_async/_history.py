@@ -1,0 +1,87 @@
+"""``client.history``: a follow's closed trades, page by page or as one stream."""
+
+from __future__ import annotations
+
+from ._converter import structure_page
+from ._endpoints import HISTORY
+from ._models import HistoryOrder, Page
+from ._pagination import AsyncPaginator
+from ._resource import Resource
+from ._validation import check_id, check_page, check_time_ms, check_time_range
+
+__all__ = ["History"]
+
+
+class History(Resource):
+    __slots__ = ()
+
+    def list(
+        self,
+        follow_id: str,
+        *,
+        start_time: object | None = None,
+        end_time: object | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        prefetch: int = 0,
+    ) -> AsyncPaginator[HistoryOrder]:
+        """Every closed trade of a follow, newest first, across all pages.
+
+        Times are aware ``datetime``s or ms since the epoch. Without ``end_time`` the walk pins
+        it to the server's ``requestTime`` of the first page, so trades that close while the
+        walk runs cannot shift the pages; an ``orderId`` already yielded is dropped as well.
+        """
+        follow_id = check_id("follow_id", follow_id)
+        start_ms, end_ms = check_time_range(start_time, end_time)
+        check_page(1, page_size)
+        pinned: list[int | None] = [end_ms]
+
+        async def fetch(page_no: int) -> Page[HistoryOrder]:
+            page = await self._page(follow_id, start_ms, pinned[0], page_no, page_size)
+            if pinned[0] is None and page.request_time is not None:
+                pinned[0] = check_time_ms("end_time", page.request_time)
+            return page
+
+        return AsyncPaginator(fetch, limit=limit, key=_order_id, prefetch=prefetch)
+
+    async def page(
+        self,
+        follow_id: str,
+        *,
+        page_no: int = 1,
+        page_size: int = 20,
+        start_time: object | None = None,
+        end_time: object | None = None,
+    ) -> Page[HistoryOrder]:
+        """One page of a follow's closed trades."""
+        follow_id = check_id("follow_id", follow_id)
+        start_ms, end_ms = check_time_range(start_time, end_time)
+        check_page(page_no, page_size)
+        return await self._page(follow_id, start_ms, end_ms, page_no, page_size)
+
+    async def _page(
+        self,
+        follow_id: str,
+        start_ms: int | None,
+        end_ms: int | None,
+        page_no: int,
+        page_size: int,
+    ) -> Page[HistoryOrder]:
+        params = {"followId": follow_id, "pageNo": str(page_no), "pageSize": str(page_size)}
+        if start_ms is not None:
+            params["startTime"] = str(start_ms)
+        if end_ms is not None:
+            params["endTime"] = str(end_ms)
+        envelope = await self._get(HISTORY, params)
+        return structure_page(
+            HISTORY.name,
+            envelope.data,
+            HistoryOrder,
+            requested_page=page_no,
+            requested_size=page_size,
+            request_time_ms=envelope.request_time_ms,
+        )
+
+
+def _order_id(order: HistoryOrder) -> str:
+    return order.order_id

@@ -1,0 +1,162 @@
+"""Walking ``pageNo`` / ``totalPage`` so callers never see it.
+
+The rule is one pure function, :func:`next_page_no`: after page ``n`` comes ``n + 1`` unless the
+page was empty or ``n`` has reached the ``totalPage`` that page reported. The page number we
+asked for is the truth: ``currentPage`` is missing or wrong on some servers. Reading
+``totalPage`` afresh from every page means a total that shrinks or grows mid-walk is followed,
+and no page past the last one is ever requested.
+
+:class:`AsyncPaginator` yields items with ``async for`` and walks pages with ``.pages()``. It
+stops after ``limit`` items, drops an item whose key it yielded on one of the last pages, and
+can prefetch: once ``totalPage`` is known it fetches up to ``prefetch`` following pages at
+once, and still hands them out in order.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from typing import Any, Generic, TypeVar
+
+import anyio
+
+from ._models import Page
+
+__all__ = ["AsyncPaginator", "next_page_no"]
+
+T = TypeVar("T")
+_DEDUPE_PAGES = 3
+FetchPage = Callable[[int], Awaitable[Page[T]]]
+
+
+def next_page_no(requested: int, page: Page[Any]) -> int | None:
+    """The page to ask for after ``page`` (which answered a request for ``requested``), or None."""
+    if not page.items or requested >= page.total_page:
+        return None
+    return requested + 1
+
+
+class _PageWalker(Generic[T]):
+    """Hands out pages in order, fetching ahead in bounded batches when asked to."""
+
+    def __init__(self, fetch: FetchPage[T], prefetch: int) -> None:
+        self._fetch = fetch
+        self._prefetch = prefetch
+        self._next_no: int | None = 1
+        self._known_total: int | None = None
+        # Fetched but not yet handed out: (page number, page or the error fetching it raised).
+        self._ready: deque[tuple[int, Page[T] | Exception]] = deque()
+
+    def __aiter__(self) -> _PageWalker[T]:
+        return self
+
+    async def __anext__(self) -> Page[T]:
+        if not self._ready:
+            if self._next_no is None:
+                raise StopAsyncIteration
+            await self._fill(self._next_no)
+        number, result = self._ready.popleft()
+        if isinstance(result, Exception):
+            self._ready.clear()
+            self._next_no = None
+            raise result
+        self._known_total = result.total_page
+        following = next_page_no(number, result)
+        if following is None:
+            self._ready.clear()  # prefetched pages past a shrunken total or an empty page
+        self._next_no = following
+        if self._ready and self._ready[0][0] != following:
+            self._ready.clear()
+        return result
+
+    async def _fill(self, first: int) -> None:
+        if self._prefetch <= 1 or self._known_total is None:
+            self._ready.append((first, await self._fetch(first)))
+            return
+        last = min(first + self._prefetch - 1, max(self._known_total, first))
+        results: dict[int, Page[T] | Exception] = {}
+
+        async def one(number: int) -> None:
+            try:
+                results[number] = await self._fetch(number)
+            except Exception as exc:  # handed out in order, when its turn comes
+                results[number] = exc
+
+        async with anyio.create_task_group() as group:
+            for number in range(first, last + 1):
+                group.start_soon(one, number)
+        self._ready.extend((n, results[n]) for n in range(first, last + 1))
+
+
+class AsyncPaginator(Generic[T]):
+    """Every item of a paginated list: ``async for item in paginator``.
+
+    ``limit`` caps the number of items (and so the pages fetched); ``key`` drops an item whose
+    key was already yielded; ``prefetch`` > 1 fetches that many pages at a time once the total
+    is known. Each iteration starts a fresh walk from page 1.
+    """
+
+    def __init__(
+        self,
+        fetch: FetchPage[T],
+        *,
+        limit: int | None = None,
+        key: Callable[[T], Hashable] | None = None,
+        prefetch: int = 0,
+    ) -> None:
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
+            raise ValueError(f"limit must be a whole number or None, got {limit!r}")
+        if limit is not None and limit < 0:
+            raise ValueError(f"limit must not be negative, got {limit}")
+        if isinstance(prefetch, bool) or not isinstance(prefetch, int) or prefetch < 0:
+            raise ValueError(f"prefetch must be a whole number >= 0, got {prefetch!r}")
+        self._fetch = fetch
+        self._limit = limit
+        self._key = key
+        self._prefetch = prefetch
+
+    def pages(self) -> AsyncIterator[Page[T]]:
+        """Walk the pages themselves (``limit`` and ``key`` do not apply)."""
+        return _PageWalker(self._fetch, self._prefetch)
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return _ItemWalker(self.pages(), self._limit, self._key)
+
+    async def collect(self) -> list[T]:
+        """All items in a list (mind the memory on long histories)."""
+        return [item async for item in self]
+
+
+class _ItemWalker(Generic[T]):
+    def __init__(
+        self, pages: AsyncIterator[Page[T]], limit: int | None, key: Callable[[T], Hashable] | None
+    ) -> None:
+        self._pages = pages
+        self._remaining = limit
+        self._key = key
+        # Keys of the last pages only: a page boundary that shifts mid-walk repeats items of
+        # the neighbouring page, never older ones, and the memory stays flat on long streams.
+        self._seen: deque[set[Hashable]] = deque(maxlen=_DEDUPE_PAGES)
+        self._items: deque[T] = deque()
+
+    def __aiter__(self) -> _ItemWalker[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        while True:
+            if self._remaining is not None and self._remaining <= 0:
+                raise StopAsyncIteration
+            if not self._items:
+                page = await self._pages.__anext__()
+                self._items.extend(page.items)
+                self._seen.append(set())
+                continue
+            item = self._items.popleft()
+            if self._key is not None:
+                item_key = self._key(item)
+                if any(item_key in keys for keys in self._seen):
+                    continue
+                self._seen[-1].add(item_key)
+            if self._remaining is not None:
+                self._remaining -= 1
+            return item

@@ -1,0 +1,459 @@
+"""The client-side rate limiter: token buckets shared by every task that uses one client.
+
+Each request takes one token from the bucket of its endpoint group (if that group is
+configured) and one from the client-wide global bucket (if configured). The defaults follow
+the exchange's published limits: 10 requests per second on the copy-trading endpoints (group
+``"copytrading"``) and 6,000 requests per minute overall.
+
+Guarantees of :class:`InMemoryRateLimiter`:
+
+* **Never over the rate.** Tokens are only ever taken when the bucket has one *now* (exact
+  GCRA arithmetic, see :mod:`copytrade_async._ratelimit_math`), so for every bucket, over any
+  interval of length ``T``, at most ``burst + rate * T`` acquisitions are granted.
+* **Fair.** Within a group, waiters are granted strictly in the order they called
+  :meth:`~InMemoryRateLimiter.acquire`. Across groups, among the waiters whose group has a token,
+  the one that arrived first gets the next global token; a group whose own bucket is empty never
+  holds up another group.
+* **Shared back-off.** :meth:`~InMemoryRateLimiter.pause` (after a 429) holds back every
+  acquisition, including those already waiting, until its deadline; pauses only ever extend.
+* **Cancel-safe.** A waiter holds no reservation, so cancelling it takes nothing from anybody;
+  its place in the queue passes to the next waiter at once. (In the rare race where a waiter is
+  cancelled after being granted but before it resumed, its token is given back if nobody took a
+  token from that bucket since.) No lock is held across an ``await``.
+
+Default burst is 1 (evenly spaced requests). A bucket with rate ``n / W`` and burst ``b`` lets
+up to ``n + b - 1`` requests into a sliding window of length ``W``, so any burst above 1 at the
+full published rate can make the exchange answer 429; raise it only with a lower rate.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+import numbers
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
+from fractions import Fraction
+from types import MappingProxyType
+from typing import Protocol, runtime_checkable
+
+import anyio
+import attrs
+
+from ._ratelimit_math import BucketState, Gcra, consume, full_bucket, ready_at, to_time
+
+__all__ = [
+    "COPYTRADING_GROUP",
+    "InMemoryRateLimiter",
+    "NullRateLimiter",
+    "RateLimit",
+    "RateLimiter",
+    "RateLimits",
+    "create_rate_limiter",
+]
+
+logger = logging.getLogger("copytrade_async")
+
+COPYTRADING_GROUP = "copytrading"
+"""The endpoint group of the copy-trading endpoints (10 requests per second per account)."""
+
+
+def _positive_rate(value: float, what: str = "rate") -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{what} must be a number (requests per unit of time), got {value!r}")
+    rate = float(value)
+    if not (math.isfinite(rate) and rate > 0):
+        raise ValueError(f"{what} must be a finite number > 0, got {value!r}")
+    return rate
+
+
+def _check_burst(_instance: object, _attribute: object, value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"burst must be an int (bucket capacity in requests), got {value!r}")
+    if value < 1:
+        raise ValueError(f"burst must be >= 1, got {value!r}")
+
+
+@attrs.frozen
+class RateLimit:
+    """A token bucket: ``rate`` tokens per second, holding at most ``burst`` tokens.
+
+    ``burst`` defaults to 1, which spaces requests evenly and so never lets more than ``n``
+    requests into any window of the length the limit was stated for (see the module docs).
+    """
+
+    rate: float = attrs.field(converter=_positive_rate)
+    """Tokens per second, a finite number > 0."""
+    burst: int = attrs.field(default=1, validator=_check_burst)
+    """Bucket capacity: how many requests may go back to back after a quiet spell, >= 1."""
+
+    @classmethod
+    def per_second(cls, n: float, burst: int | None = None) -> RateLimit:
+        """``n`` requests per second (``burst`` defaults to 1)."""
+        return cls(
+            rate=_positive_rate(n, "requests per second"), burst=1 if burst is None else burst
+        )
+
+    @classmethod
+    def per_minute(cls, n: float, burst: int | None = None) -> RateLimit:
+        """``n`` requests per minute (``burst`` defaults to 1)."""
+        rate = _positive_rate(n, "requests per minute") / 60
+        return cls(rate=rate, burst=1 if burst is None else burst)
+
+    def gcra(self) -> Gcra:
+        """The exact bucket constants for this limit."""
+        return Gcra.from_rate(self.rate, self.burst)
+
+
+DEFAULT_GROUP_LIMITS: Mapping[str, RateLimit] = MappingProxyType(
+    {COPYTRADING_GROUP: RateLimit.per_second(10)}
+)
+"""Default per-group limits: 10 requests per second on the copy-trading endpoints."""
+
+DEFAULT_GLOBAL_LIMIT = RateLimit.per_minute(6000)
+"""Default client-wide limit: 6,000 requests per minute (the exchange's per-IP limit)."""
+
+
+def _freeze_groups(groups: Mapping[str, RateLimit]) -> Mapping[str, RateLimit]:
+    if not isinstance(groups, Mapping):
+        raise TypeError(f"groups must be a mapping of group name to RateLimit, got {groups!r}")
+    frozen = dict(groups)
+    for name, limit in frozen.items():
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"a group name must be a non-empty string, got {name!r}")
+        if not isinstance(limit, RateLimit):
+            raise TypeError(f"the limit of group {name!r} must be a RateLimit, got {limit!r}")
+    return MappingProxyType(frozen)
+
+
+def _check_global_limit(_instance: object, _attribute: object, value: RateLimit | None) -> None:
+    if value is not None and not isinstance(value, RateLimit):
+        raise TypeError(f"global_limit must be a RateLimit or None, got {value!r}")
+
+
+def _default_groups() -> Mapping[str, RateLimit]:
+    return DEFAULT_GROUP_LIMITS
+
+
+@attrs.frozen
+class RateLimits:
+    """The configuration of one client's limiter.
+
+    ``groups`` maps an endpoint group to its own bucket; a request in a group not listed here
+    only takes from the global bucket. ``global_limit=None`` means no client-wide bucket. To turn
+    limiting off altogether, pass ``limits=None`` to the client (a :class:`NullRateLimiter`).
+    """
+
+    groups: Mapping[str, RateLimit] = attrs.field(factory=_default_groups, converter=_freeze_groups)
+    global_limit: RateLimit | None = attrs.field(
+        default=DEFAULT_GLOBAL_LIMIT,
+        validator=_check_global_limit,
+    )
+
+    @classmethod
+    def default(cls) -> RateLimits:
+        """The exchange's published limits: 10/s on ``"copytrading"``, 6,000/min overall."""
+        return cls()
+
+
+@runtime_checkable
+class RateLimiter(Protocol):
+    """What the client needs from a rate limiter; an in-process or a shared (Redis) backend."""
+
+    async def acquire(self, group: str) -> float:
+        """Wait for one token from ``group``'s bucket (if configured) and from the global bucket.
+
+        Returns the seconds spent waiting (``0.0`` when none). Unknown groups use only the
+        global bucket.
+        """
+        ...
+
+    async def pause(self, seconds: float) -> None:
+        """Shared back-off after a 429: nobody gets a token before now + ``seconds``."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release resources; later calls to :meth:`acquire` fail."""
+        ...
+
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def _check_pause(seconds: float) -> float:
+    if isinstance(seconds, bool) or not isinstance(seconds, numbers.Real):
+        raise TypeError(f"pause seconds must be a number, got {seconds!r}")
+    value = float(seconds)
+    if not math.isfinite(value):
+        raise ValueError(f"pause seconds must be finite, got {seconds!r}")
+    return value
+
+
+def _delay_until(target: Fraction, now: float) -> float:
+    """Seconds to sleep from the clock reading ``now`` so as to wake no earlier than ``target``.
+
+    A sleep computes its deadline as ``now + delay`` in floats, so the delay is chosen for that
+    sum to round to at least ``target``: the sleeper then never wakes an ulp too early and spins.
+    """
+    deadline = float(target)
+    if Fraction(deadline) < target:
+        deadline = math.nextafter(deadline, math.inf)
+    delay = max(0.0, deadline - now)
+    for _ in range(64):  # the shortfall is an ulp or two: this ends after a step or two
+        if now + delay >= deadline:
+            break
+        delay += max(math.ulp(now), math.ulp(delay))
+    return delay
+
+
+class _Bucket:
+    __slots__ = ("gcra", "state")
+
+    def __init__(self, limit: RateLimit) -> None:
+        self.gcra = limit.gcra()
+        self.state: BucketState | None = None  # full until first used
+
+    def current(self, now: Fraction) -> BucketState:
+        if self.state is None:
+            self.state = full_bucket(now)
+        return self.state
+
+    def ready_at(self, now: Fraction) -> Fraction:
+        return ready_at(self.current(now), self.gcra)
+
+
+class _Waiter:
+    __slots__ = ("granted_at", "group", "scope", "seq", "undo", "wakeup")
+
+    def __init__(self, group: str, seq: int) -> None:
+        self.group = group
+        self.seq = seq
+        self.granted_at: Fraction | None = None
+        self.wakeup = anyio.Event()
+        self.scope: anyio.CancelScope | None = None  # set while this waiter sleeps as a head
+        self.undo: tuple[tuple[_Bucket, BucketState, BucketState], ...] = ()
+
+
+class InMemoryRateLimiter:
+    """Token buckets for the tasks of one process, on anyio (asyncio or trio).
+
+    Each group has a FIFO queue of waiters. Only the head of a queue sleeps on the clock (until
+    its group's bucket, the global bucket and any pause allow it); the others wait on an event.
+    Whoever runs next grants every waiter that can go at that instant, in arrival order, so
+    no task needs a background helper and nothing is locked across an ``await``.
+
+    ``clock`` and ``sleep`` default to :func:`anyio.current_time` and :func:`anyio.sleep`; a test
+    can inject a virtual pair. They must agree with each other (same time base).
+    """
+
+    def __init__(
+        self,
+        limits: RateLimits,
+        *,
+        clock: Clock | None = None,
+        sleep: Sleep | None = None,
+    ) -> None:
+        self._limits = limits
+        self._clock: Clock = anyio.current_time if clock is None else clock
+        self._sleep: Sleep = anyio.sleep if sleep is None else sleep
+        self._groups = {name: _Bucket(limit) for name, limit in limits.groups.items()}
+        self._global = None if limits.global_limit is None else _Bucket(limits.global_limit)
+        self._queues: dict[str, deque[_Waiter]] = {}
+        self._seq = itertools.count()
+        self._pause_until: Fraction | None = None
+        self._closed = False
+
+    @property
+    def limits(self) -> RateLimits:
+        return self._limits
+
+    def _now(self) -> Fraction:
+        return to_time(self._clock())
+
+    async def acquire(self, group: str) -> float:
+        if self._closed:
+            raise anyio.ClosedResourceError("the rate limiter is closed")
+        start = self._now()
+        waiter = _Waiter(group, next(self._seq))
+        queue = self._queues.get(group)
+        if queue is None:
+            queue = self._queues[group] = deque()
+        queue.append(waiter)
+        try:
+            self._dispatch(start)
+            while waiter.granted_at is None:
+                if queue[0] is waiter:
+                    # The head of its group sleeps until it could go; state only gets later
+                    # (or someone wakes it early through its cancel scope), so it never oversleeps.
+                    reading = self._clock()
+                    delay = _delay_until(self._ready_at(group, to_time(reading)), reading)
+                    with anyio.CancelScope() as scope:
+                        waiter.scope = scope
+                        await self._sleep(delay)
+                    waiter.scope = None
+                else:
+                    await waiter.wakeup.wait()
+                    waiter.wakeup = anyio.Event()
+                if self._closed:
+                    raise anyio.ClosedResourceError("the rate limiter is closed")
+                self._dispatch(self._now())
+        except BaseException:
+            self._abandon(waiter)
+            raise
+        waited = float(waiter.granted_at - start)
+        if waited > 0:
+            logger.debug("rate limiter: waited %.3f s for a token (group %r)", waited, group)
+        return waited
+
+    async def pause(self, seconds: float) -> None:
+        value = _check_pause(seconds)
+        if self._closed or value <= 0:
+            return
+        until = self._now() + to_time(value)
+        if self._pause_until is None or until > self._pause_until:
+            self._pause_until = until
+            logger.debug("rate limiter: every request paused for %.3f s", value)
+        # Waiters need no wake-up: a pause only ever makes them wait longer, and each sleeping
+        # head re-checks when it wakes.
+
+    async def aclose(self) -> None:
+        """Close the limiter: current and later :meth:`acquire` calls raise
+        :class:`anyio.ClosedResourceError`."""
+        if self._closed:
+            return
+        self._closed = True
+        for queue in list(self._queues.values()):
+            for waiter in list(queue):
+                self._notify(waiter)
+
+    # -- internals: all synchronous, so they run atomically between checkpoints --
+
+    def _ready_at(self, group: str, now: Fraction) -> Fraction:
+        """When the head of ``group`` could go, given the buckets and the pause as they are."""
+        target = now
+        if self._pause_until is not None:
+            target = max(target, self._pause_until)
+        bucket = self._groups.get(group)
+        if bucket is not None:
+            target = max(target, bucket.ready_at(now))
+        if self._global is not None:
+            target = max(target, self._global.ready_at(now))
+        return target
+
+    def _dispatch(self, now: Fraction) -> None:
+        """Grant, at ``now``, every waiter that can go, first come first served."""
+        if self._closed or (self._pause_until is not None and now < self._pause_until):
+            return
+        while self._queues:
+            if self._global is not None and self._global.ready_at(now) > now:
+                return
+            best: _Waiter | None = None
+            for name, queue in self._queues.items():
+                head = queue[0]
+                bucket = self._groups.get(name)
+                if bucket is not None and bucket.ready_at(now) > now:
+                    continue
+                if best is None or head.seq < best.seq:
+                    best = head
+            if best is None:
+                return
+            self._grant(best, now)
+
+    def _grant(self, waiter: _Waiter, now: Fraction) -> None:
+        undo: list[tuple[_Bucket, BucketState, BucketState]] = []
+        for bucket in (self._groups.get(waiter.group), self._global):
+            if bucket is not None:
+                before = bucket.current(now)
+                after = consume(before, bucket.gcra, now)
+                bucket.state = after
+                undo.append((bucket, before, after))
+        waiter.undo = tuple(undo)
+        waiter.granted_at = now
+        queue = self._queues[waiter.group]
+        queue.popleft()
+        if queue:
+            self._notify(queue[0])  # the new head must start watching the clock
+        else:
+            del self._queues[waiter.group]
+        self._notify(waiter)
+
+    @staticmethod
+    def _notify(waiter: _Waiter) -> None:
+        waiter.wakeup.set()
+        if waiter.scope is not None:
+            waiter.scope.cancel()
+
+    def _abandon(self, waiter: _Waiter) -> None:
+        """Clean up after a waiter that leaves ``acquire`` with an exception (cancellation)."""
+        if waiter.granted_at is None:
+            queue = self._queues.get(waiter.group)
+            if queue is None or waiter not in queue:
+                return
+            was_head = queue[0] is waiter
+            queue.remove(waiter)
+            if not queue:
+                del self._queues[waiter.group]
+            elif was_head:
+                self._notify(queue[0])
+            return
+        # Granted, but cancelled before it could return: give the token back where that is
+        # exact, i.e. nobody has taken a token from that bucket since.
+        refunded = False
+        for bucket, before, after in waiter.undo:
+            if bucket.state is after:
+                bucket.state = before
+                refunded = True
+        waiter.undo = ()
+        if refunded and not self._closed:
+            for queue in self._queues.values():
+                self._notify(queue[0])  # a head may now go sooner than it planned
+
+
+class NullRateLimiter:
+    """No limiting: :meth:`acquire` returns at once.
+
+    :meth:`pause` is still honoured, because it is the server that asked for it: after a 429
+    every :meth:`acquire` waits out the ``Retry-After`` (and returns the time it waited).
+    """
+
+    def __init__(self, *, clock: Clock | None = None, sleep: Sleep | None = None) -> None:
+        self._clock: Clock = anyio.current_time if clock is None else clock
+        self._sleep: Sleep = anyio.sleep if sleep is None else sleep
+        self._pause_until: Fraction | None = None
+        self._closed = False
+
+    async def acquire(self, group: str) -> float:
+        if self._closed:
+            raise anyio.ClosedResourceError("the rate limiter is closed")
+        if self._pause_until is None:
+            return 0.0
+        reading = self._clock()
+        start = now = to_time(reading)
+        while now < self._pause_until:
+            await self._sleep(_delay_until(self._pause_until, reading))
+            reading = self._clock()
+            now = to_time(reading)
+        waited = float(now - start)
+        if waited > 0:
+            logger.debug("rate limiter: waited %.3f s for a pause (group %r)", waited, group)
+        return waited
+
+    async def pause(self, seconds: float) -> None:
+        value = _check_pause(seconds)
+        if self._closed or value <= 0:
+            return
+        until = to_time(self._clock()) + to_time(value)
+        if self._pause_until is None or until > self._pause_until:
+            self._pause_until = until
+
+    async def aclose(self) -> None:
+        self._closed = True
+
+
+def create_rate_limiter(limits: RateLimits | None) -> RateLimiter:
+    """An :class:`InMemoryRateLimiter` for ``limits``, or a :class:`NullRateLimiter` for None."""
+    if limits is None:
+        return NullRateLimiter()
+    return InMemoryRateLimiter(limits)

@@ -1,0 +1,77 @@
+"""``client.traders``: the trader list and trader details."""
+
+from __future__ import annotations
+
+from ._converter import structure, structure_page
+from ._endpoints import TRADER_DETAIL, TRADERS
+from ._models import Page, Trader, TraderDetail
+from ._pagination import AsyncPaginator
+from ._resource import Resource
+from ._validation import check_choice, check_id, check_page
+
+__all__ = ["Traders"]
+
+SORT_BY = ("profit", "followers")
+SORT_TYPE = ("asc", "desc")
+
+
+def _sort_params(sort_by: str | None, sort_type: str | None) -> dict[str, str]:
+    params: dict[str, str] = {}
+    if sort_by is not None:
+        params["sortBy"] = check_choice("sort_by", sort_by, SORT_BY)
+    if sort_type is not None:
+        params["sortType"] = check_choice("sort_type", sort_type, SORT_TYPE)
+    return params
+
+
+class Traders(Resource):
+    __slots__ = ()
+
+    def list(
+        self,
+        *,
+        sort_by: str | None = None,
+        sort_type: str | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        prefetch: int = 0,
+    ) -> AsyncPaginator[Trader]:
+        """Every trader, across all pages: ``async for trader in client.traders.list()``."""
+        params = _sort_params(sort_by, sort_type)
+        check_page(1, page_size)
+
+        async def fetch(page_no: int) -> Page[Trader]:
+            return await self._page(params, page_no, page_size)
+
+        return AsyncPaginator(fetch, limit=limit, prefetch=prefetch)
+
+    async def page(
+        self,
+        *,
+        page_no: int = 1,
+        page_size: int = 20,
+        sort_by: str | None = None,
+        sort_type: str | None = None,
+    ) -> Page[Trader]:
+        """One page of the trader list."""
+        params = _sort_params(sort_by, sort_type)
+        check_page(page_no, page_size)
+        return await self._page(params, page_no, page_size)
+
+    async def _page(self, params: dict[str, str], page_no: int, page_size: int) -> Page[Trader]:
+        query = {**params, "pageNo": str(page_no), "pageSize": str(page_size)}
+        envelope = await self._get(TRADERS, query)
+        return structure_page(
+            TRADERS.name,
+            envelope.data,
+            Trader,
+            requested_page=page_no,
+            requested_size=page_size,
+            request_time_ms=envelope.request_time_ms,
+        )
+
+    async def get(self, trader_id: str) -> TraderDetail:
+        """A trader's details, statistics and open positions."""
+        trader_id = check_id("trader_id", trader_id)
+        envelope = await self._get(TRADER_DETAIL, {"traderId": trader_id})
+        return structure(TRADER_DETAIL.name, envelope.data, TraderDetail)

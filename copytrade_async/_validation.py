@@ -1,0 +1,125 @@
+"""Caller input checks. Each raises ``ValueError`` naming the argument, before any request.
+
+Each function returns the value already formatted for the wire, so resources never format
+numbers themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+
+__all__ = [
+    "check_choice",
+    "check_id",
+    "check_leverage",
+    "check_page",
+    "check_positive_amount",
+    "check_time_ms",
+    "check_time_range",
+    "to_decimal",
+]
+
+MAX_PAGE_SIZE = 100
+MAX_LEVERAGE = 125
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def to_decimal(name: str, value: object) -> Decimal:
+    """Accept ``Decimal``, ``int`` or a numeric ``str``; refuse ``float`` and everything else."""
+    if isinstance(value, float):
+        raise ValueError(
+            f"{name} must be a Decimal, int or numeric string, not float {value!r}: money must "
+            f"not pass through binary floating point (use Decimal({str(value)!r}))"
+        )
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be a number, not bool")
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            result = Decimal(value.strip())
+        except InvalidOperation:
+            raise ValueError(f"{name} must be a number, got {value!r}") from None
+    else:
+        raise ValueError(
+            f"{name} must be a Decimal, int or numeric string, not {type(value).__name__}"
+        )
+    if not result.is_finite():
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    return result
+
+
+def wire_decimal(value: Decimal) -> str:
+    """Plain notation for the wire: never an exponent, never a trailing ``.0`` invented."""
+    return format(value, "f")
+
+
+def check_positive_amount(name: str, value: object) -> str:
+    amount = to_decimal(name, value)
+    if amount <= 0:
+        raise ValueError(f"{name} must be greater than 0, got {amount}")
+    return wire_decimal(amount)
+
+
+def check_leverage(value: object, name: str = "leverage") -> str:
+    lev = to_decimal(name, value)
+    if lev != lev.to_integral_value():
+        raise ValueError(f"{name} must be a whole number, got {lev}")
+    if not 1 <= lev <= MAX_LEVERAGE:
+        raise ValueError(f"{name} must be between 1 and {MAX_LEVERAGE}, got {lev}")
+    return str(int(lev))
+
+
+def check_id(name: str, value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError(f"{name} must be a string id, got {type(value).__name__}")
+    text = str(value).strip()
+    if not text:
+        raise ValueError(f"{name} must not be empty")
+    return text
+
+
+def check_choice(name: str, value: object, allowed: Iterable[str]) -> str:
+    options = tuple(allowed)
+    text = value.value if isinstance(value, Enum) else value
+    if not isinstance(text, str) or text not in options:
+        raise ValueError(f"{name} must be one of {', '.join(options)}; got {value!r}")
+    return text
+
+
+def check_page(page_no: object, page_size: object) -> tuple[int, int]:
+    if isinstance(page_no, bool) or not isinstance(page_no, int) or page_no < 1:
+        raise ValueError(f"page_no must be a whole number >= 1, got {page_no!r}")
+    if isinstance(page_size, bool) or not isinstance(page_size, int):
+        raise ValueError(f"page_size must be a whole number, got {page_size!r}")
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, got {page_size}")
+    return page_no, page_size
+
+
+def check_time_ms(name: str, value: object) -> int:
+    """A timezone-aware ``datetime`` or non-negative milliseconds since the epoch."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"{name} must be timezone-aware (for example tzinfo=UTC)")
+        # timestamp() is a float, so build the milliseconds from integer parts instead.
+        delta = value - _EPOCH
+        return delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{name} must be a datetime or int milliseconds, got {value!r}")
+    if value < 0:
+        raise ValueError(f"{name} must not be negative, got {value}")
+    return value
+
+
+def check_time_range(start: object | None, end: object | None) -> tuple[int | None, int | None]:
+    start_ms = None if start is None else check_time_ms("start_time", start)
+    end_ms = None if end is None else check_time_ms("end_time", end)
+    if start_ms is not None and end_ms is not None and start_ms > end_ms:
+        raise ValueError("start_time must not be after end_time")
+    return start_ms, end_ms

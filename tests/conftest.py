@@ -1,0 +1,72 @@
+"""Shared fixtures: a respx-mocked client, and a signature computed by hand."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from copytrade_async import AsyncCopyTradeClient
+
+API_KEY = "test-key-0123456789"
+API_SECRET = "test-secret-abcdef"
+PASSPHRASE = "test-passphrase"
+BASE_URL = "https://api.example.test"
+PREFIX = "/api/mix/v1/copytrading"
+REQUEST_TIME = 1621441751927
+
+
+def envelope(data: Any, code: str = "00000", msg: str = "success") -> dict[str, Any]:
+    return {"code": code, "msg": msg, "requestTime": REQUEST_TIME, "data": data}
+
+
+def ok(data: Any, status: int = 200, **kwargs: Any) -> httpx.Response:
+    return httpx.Response(status, json=envelope(data), **kwargs)
+
+
+def fail(code: str, msg: str, status: int = 400, **kwargs: Any) -> httpx.Response:
+    return httpx.Response(status, json=envelope(None, code=code, msg=msg), **kwargs)
+
+
+def hand_signature(secret: str, request: httpx.Request) -> str:
+    """The signature of a request as sent, from the documented algorithm, not our code."""
+    query = request.url.query.decode()
+    message = (
+        request.headers["ACCESS-TIMESTAMP"]
+        + request.method
+        + request.url.path
+        + (("?" + query) if query else "")
+        + request.content.decode()
+    )
+    mac = hmac.new(secret.encode(), message.encode(), hashlib.sha256).digest()
+    return base64.b64encode(mac).decode()
+
+
+def sent_json(request: httpx.Request) -> Any:
+    return json.loads(request.content)
+
+
+@pytest.fixture
+def mock_api() -> respx.MockRouter:
+    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
+        yield router
+
+
+@pytest.fixture
+async def client(mock_api: respx.MockRouter) -> AsyncIterator[AsyncCopyTradeClient]:
+    async with AsyncCopyTradeClient(
+        api_key=API_KEY,
+        api_secret=API_SECRET,
+        passphrase=PASSPHRASE,
+        base_url=BASE_URL,
+        rate_limits=None,
+        max_retries=0,
+    ) as c:
+        yield c

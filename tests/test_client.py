@@ -1,0 +1,112 @@
+"""Client lifecycle and safety: pools, closing, repr, redirects, with_options."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+import respx
+
+from copytrade_async import APIError, AsyncCopyTradeClient, AuthenticationError
+
+from .conftest import API_KEY, API_SECRET, BASE_URL, PASSPHRASE, PREFIX, fail, ok
+
+
+def make(**kwargs: object) -> AsyncCopyTradeClient:
+    options: dict[str, object] = {"base_url": BASE_URL, "rate_limits": None, **kwargs}
+    return AsyncCopyTradeClient(
+        api_key=API_KEY,
+        api_secret=API_SECRET,
+        passphrase=PASSPHRASE,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+async def test_aclose_is_idempotent_and_closes_our_pool() -> None:
+    client = make()
+    await client.aclose()
+    await client.aclose()
+    assert client.is_closed
+    assert client.http_client.is_closed
+    with pytest.raises(RuntimeError, match="closed"):
+        await client.follows.positions("1")
+
+
+async def test_a_given_http_client_is_used_and_not_closed(mock_api: respx.MockRouter) -> None:
+    route = mock_api.get(f"{PREFIX}/positions").mock(return_value=ok([]))
+    async with httpx.AsyncClient(headers={"X-App": "mine"}) as http:
+        async with make(http_client=http) as client:
+            assert client.http_client is http
+            await client.follows.positions("1")
+        assert not http.is_closed
+    assert route.calls.last.request.headers["X-App"] == "mine"
+
+
+def test_secrets_stay_out_of_repr() -> None:
+    client = make()
+    text = repr(client)
+    assert API_SECRET not in text and PASSPHRASE not in text and API_KEY not in text
+    assert BASE_URL in text
+
+
+async def test_redirects_are_not_followed(mock_api: respx.MockRouter) -> None:
+    mock_api.get(f"{PREFIX}/positions").mock(
+        return_value=httpx.Response(302, headers={"Location": "https://evil.test/steal"})
+    )
+    evil = respx.get("https://evil.test/steal").mock(return_value=ok([]))
+    async with make(max_retries=0) as client:
+        with pytest.raises(APIError) as info:
+            await client.follows.positions("1")
+    assert info.value.http_status == 302
+    assert not evil.called
+
+
+async def test_with_options_shares_pool_and_changes_retries(mock_api: respx.MockRouter) -> None:
+    route = mock_api.get(f"{PREFIX}/positions").mock(return_value=httpx.Response(502, text="bad"))
+    async with make(max_retries=2) as client:
+        quick = client.with_options(max_retries=0, timeout=1.0)
+        assert quick.http_client is client.http_client
+        assert quick.options.max_retries == 0 and client.options.max_retries == 2
+        assert quick.options.httpx_timeout == httpx.Timeout(1.0)
+        with pytest.raises(APIError):
+            await quick.follows.positions("1")
+        assert route.call_count == 1
+    assert quick.is_closed
+
+
+async def test_hook_reports_each_call(mock_api: respx.MockRouter) -> None:
+    events = []
+    mock_api.get(f"{PREFIX}/positions").mock(return_value=ok([]))
+    mock_api.get(f"{PREFIX}/trader/detail").mock(return_value=fail("40009", "sign error", 401))
+    async with make(on_request=events.append, max_retries=0) as client:
+        await client.follows.positions("1")
+        with pytest.raises(AuthenticationError):
+            await client.traders.get("1")
+    ok_event, failed = events
+    assert (ok_event.endpoint, ok_event.status, ok_event.attempts, ok_event.error) == (
+        "follows.positions",
+        200,
+        1,
+        None,
+    )
+    assert (failed.endpoint, failed.status, failed.error) == ("traders.get", 401, "40009")
+    assert ok_event.elapsed >= 0 and ok_event.rate_limit_wait == 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "needle"),
+    [
+        ({"base_url": "ftp://x"}, "base_url"),
+        ({"timeout": 0}, "timeout"),
+        ({"max_retries": -1}, "max_retries"),
+        ({"max_in_flight": 0}, "max_in_flight"),
+        ({"retry_after_cap": 0}, "retry_after_cap"),
+    ],
+)
+def test_bad_configuration(kwargs: dict[str, object], needle: str) -> None:
+    with pytest.raises(ValueError, match=needle):
+        make(**kwargs)
+
+
+def test_empty_credentials_are_refused() -> None:
+    with pytest.raises(ValueError, match="api_secret"):
+        AsyncCopyTradeClient(api_key="k", api_secret="", passphrase="p")

@@ -1,0 +1,198 @@
+"""Every error code and class: the envelope decoder, and the client raising them end to end."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+import respx
+
+from copytrade_async import (
+    AlreadyFollowingError,
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AsyncCopyTradeClient,
+    AuthenticationError,
+    CopyLimitExceededError,
+    CopyTradeError,
+    InsufficientBalanceError,
+    InvalidFollowSettingsError,
+    InvalidTraderError,
+    RateLimitError,
+    ResponseDecodeError,
+    ResponseValidationError,
+    ServerError,
+)
+from copytrade_async._envelope import decode_envelope, parse_retry_after
+
+from .conftest import API_SECRET, PASSPHRASE, PREFIX, REQUEST_TIME, envelope, fail, ok
+from .payloads import FOLLOW, TRADER_DETAIL
+
+CODE_TABLE = [
+    ("80001", 400, InvalidTraderError),
+    ("80002", 400, InvalidFollowSettingsError),
+    ("80003", 400, InsufficientBalanceError),
+    ("80004", 400, CopyLimitExceededError),
+    ("80005", 400, AlreadyFollowingError),
+    ("40006", 400, AuthenticationError),
+    ("40008", 400, AuthenticationError),
+    ("40009", 400, AuthenticationError),
+    ("40012", 400, AuthenticationError),
+    ("40037", 400, AuthenticationError),
+    ("429", 429, RateLimitError),
+    ("429", 200, RateLimitError),
+    ("99999", 400, APIError),
+    ("40010", 400, APIError),
+]
+
+
+@pytest.mark.parametrize(("code", "status", "cls"), CODE_TABLE)
+def test_codes_map_to_classes(code: str, status: int, cls: type[APIError]) -> None:
+    body = httpx.Response(status, json=envelope(None, code=code, msg="boom")).content
+    with pytest.raises(cls) as info:
+        decode_envelope("follows.start", status, {}, body)
+    err = info.value
+    assert type(err) is cls
+    assert (err.code, err.message, err.http_status) == (code, "boom", status)
+    assert err.request_time == datetime(2021, 5, 19, 16, 29, 11, 927000, tzinfo=UTC)
+    assert err.request_time_ms == REQUEST_TIME
+    assert "follows.start" in str(err) and code in str(err)
+
+
+@pytest.mark.parametrize(
+    ("status", "cls"),
+    [
+        (401, AuthenticationError),
+        (403, AuthenticationError),
+        (429, RateLimitError),
+        (500, ServerError),
+        (502, ServerError),
+        (503, ServerError),
+        (504, ServerError),
+        (418, APIError),
+    ],
+)
+def test_http_status_without_envelope(status: int, cls: type[APIError]) -> None:
+    with pytest.raises(cls) as info:
+        decode_envelope(
+            "traders.list", status, {}, b"<html><body><h1>Bad</h1> gateway</body></html>"
+        )
+    assert type(info.value) is cls
+    assert info.value.code == f"HTTP {status}"
+    assert "Bad gateway" in info.value.message
+    assert "<h1>" not in str(info.value)
+
+
+def test_html_502_is_a_server_error_not_a_json_traceback() -> None:
+    with pytest.raises(ServerError) as info:
+        decode_envelope(
+            "traders.get", 502, {"content-type": "text/html"}, b"<html>502 Bad Gateway</html>"
+        )
+    assert str(info.value) == "traders.get: code HTTP 502: 502 Bad Gateway (HTTP 502)"
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"not json", "body is not JSON"),
+        (b'{"data": 1}', "not the envelope"),
+        (b"[1]", "not the envelope"),
+        (b'{"code": "00000", "data": {', "body is not JSON"),
+        (b"", "body is not JSON"),
+    ],
+)
+def test_malformed_success_body(body: bytes, reason: str) -> None:
+    with pytest.raises(ResponseDecodeError, match=reason) as info:
+        decode_envelope("follows.positions", 200, {}, body)
+    assert "follows.positions" in str(info.value)
+
+
+def test_rate_limit_carries_retry_after() -> None:
+    body = httpx.Response(429, json=envelope(None, code="429", msg="Too many requests")).content
+    with pytest.raises(RateLimitError) as info:
+        decode_envelope("traders.list", 429, {"retry-after": "3"}, body)
+    assert info.value.retry_after == 3.0
+    assert "retry after 3s" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"retry-after": "2"}, 2.0),
+        ({"retry-after": "0.5"}, 0.5),
+        ({"retry-after-ms": "250"}, 0.25),
+        ({"retry-after-ms": "250", "retry-after": "9"}, 0.25),
+        ({"retry-after": "Wed, 21 Oct 2026 07:28:05 GMT"}, 5.0),
+        ({"retry-after": "Wed, 21 Oct 2026 07:27:00 GMT"}, 0.0),
+        ({"retry-after": "-3"}, 0.0),
+        ({"retry-after": "soon"}, None),
+        ({"retry-after-ms": "x", "retry-after": "1"}, 1.0),
+        ({}, None),
+    ],
+)
+def test_retry_after_forms(headers: dict[str, str], expected: float | None) -> None:
+    now = datetime(2026, 10, 21, 7, 28, 0, tzinfo=UTC)
+    assert parse_retry_after(headers, now) == expected
+
+
+async def test_errors_through_the_client(
+    client: AsyncCopyTradeClient, mock_api: respx.MockRouter
+) -> None:
+    mock_api.post(f"{PREFIX}/follow").mock(return_value=fail("80003", "Insufficient balance"))
+    with pytest.raises(InsufficientBalanceError) as info:
+        await client.follows.start(trader_id="1", copy_amount=10, leverage=1)
+    assert str(info.value) == "follows.start: code 80003: Insufficient balance (HTTP 400)"
+    assert isinstance(info.value, CopyTradeError)
+
+
+async def test_no_secret_in_any_error(
+    client: AsyncCopyTradeClient, mock_api: respx.MockRouter
+) -> None:
+    mock_api.get(f"{PREFIX}/trader/detail").mock(
+        return_value=fail("40009", "sign signature error", 401)
+    )
+    with pytest.raises(AuthenticationError) as info:
+        await client.traders.get("1")
+    sign = mock_api.calls.last.request.headers["ACCESS-SIGN"]
+    for text in (str(info.value), repr(info.value)):
+        assert API_SECRET not in text and PASSPHRASE not in text and sign not in text
+
+
+async def test_missing_field_names_endpoint_and_field(
+    client: AsyncCopyTradeClient, mock_api: respx.MockRouter
+) -> None:
+    broken = {k: v for k, v in FOLLOW.items() if k != "followId"}
+    mock_api.post(f"{PREFIX}/follow").mock(return_value=ok(broken))
+    with pytest.raises(ResponseValidationError) as info:
+        await client.follows.start(trader_id="1", copy_amount=10, leverage=1)
+    assert info.value.field == "followId"
+    assert (
+        str(info.value)
+        == "follows.start: malformed response: field 'followId': required field is missing"
+    )
+
+
+async def test_nested_bad_value_names_the_path(
+    client: AsyncCopyTradeClient, mock_api: respx.MockRouter
+) -> None:
+    detail = {**TRADER_DETAIL, "positions": [{**TRADER_DETAIL["positions"][0], "size": "lots"}]}
+    mock_api.get(f"{PREFIX}/trader/detail").mock(return_value=ok(detail))
+    with pytest.raises(ResponseValidationError) as info:
+        await client.traders.get("1")
+    assert info.value.field == "positions.0.size"
+    assert "traders.get" in str(info.value)
+
+
+async def test_transport_errors(client: AsyncCopyTradeClient, mock_api: respx.MockRouter) -> None:
+    mock_api.get(f"{PREFIX}/positions").mock(side_effect=httpx.ConnectError("refused"))
+    with pytest.raises(APIConnectionError) as conn:
+        await client.follows.positions("1")
+    assert conn.value.request_sent is False
+    assert not isinstance(conn.value, APITimeoutError)
+    mock_api.get(f"{PREFIX}/positions").mock(side_effect=httpx.ReadTimeout("slow"))
+    with pytest.raises(APITimeoutError) as timeout:
+        await client.follows.positions("1")
+    assert timeout.value.request_sent is True
+    assert "follows.positions" in str(timeout.value)

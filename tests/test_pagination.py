@@ -1,0 +1,208 @@
+"""Pagination properties (hypothesis) and the history walk's guards (respx)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from copytrade_async import AsyncCopyTradeClient, AsyncPaginator, Page
+from copytrade_async._pagination import next_page_no
+
+from .conftest import PREFIX, ok
+from .payloads import ORDER, TRADER
+
+
+class FakeServer:
+    """Serves a list in pages, with totalPage reports that may change as the walk goes."""
+
+    def __init__(self, items: list[int], size: int, totals: list[int]) -> None:
+        self.items = items
+        self.size = size
+        self.totals = totals  # the totalPage reported on the k-th request (last value repeats)
+        self.requests: list[int] = []
+        self.reported: list[int] = []
+
+    async def fetch(self, page_no: int) -> Page[int]:
+        reported_total = self.totals[min(len(self.requests), len(self.totals) - 1)]
+        self.requests.append(page_no)
+        self.reported.append(reported_total)
+        start = (page_no - 1) * self.size
+        chunk = tuple(self.items[start : start + self.size]) if page_no <= reported_total else ()
+        return Page(
+            items=chunk,
+            total_page=reported_total,
+            total_num=len(self.items),
+            current_page=page_no,
+            page_size=self.size,
+        )
+
+
+shapes = st.tuples(
+    st.integers(min_value=0, max_value=120),  # number of items
+    st.integers(min_value=1, max_value=25),  # page size
+    st.lists(st.integers(min_value=-3, max_value=3), min_size=1, max_size=6),  # total changes
+    st.sampled_from([0, 1, 3, 8]),  # prefetch
+)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(shapes)
+async def test_every_item_once_in_order_and_never_past_the_last_page(shape: Any) -> None:
+    n, size, deltas, prefetch = shape
+    true_total = -(-n // size)
+    totals = [max(0, true_total + d) for d in deltas]
+    server = FakeServer(list(range(n)), size, totals)
+    got = [item async for item in AsyncPaginator(server.fetch, prefetch=prefetch)]
+    # In order, no repeats, and exactly the items the pages served up to where the walk stopped.
+    assert got == sorted(set(got))
+    assert got == list(range(len(got)))
+    # Never a page beyond the totalPage known when it was requested.
+    for i, page_no in enumerate(server.requests):
+        known = (
+            max(server.reported[:i], default=1)
+            if prefetch > 1
+            else (server.reported[i - 1] if i else 1)
+        )
+        assert page_no <= max(known, 1)
+    # When totals do not change, every item comes back and no request is wasted.
+    if len(set(totals)) == 1 and totals[0] == true_total:
+        assert got == list(range(n))
+        assert sorted(server.requests) == list(range(1, max(true_total, 1) + 1))
+
+
+@given(
+    st.integers(min_value=0, max_value=60),
+    st.integers(min_value=1, max_value=10),
+    st.integers(min_value=0, max_value=70),
+)
+async def test_limit_caps_items_and_requests(n: int, size: int, limit: int) -> None:
+    server = FakeServer(list(range(n)), size, [-(-n // size)])
+    got = [item async for item in AsyncPaginator(server.fetch, limit=limit)]
+    assert got == list(range(min(n, limit)))
+    assert len(server.requests) <= max(1, -(-min(n, limit) // size) + (1 if limit >= n else 0))
+
+
+@pytest.mark.parametrize(
+    ("requested", "items", "total", "expected"),
+    [
+        (1, (1,), 0, None),
+        (1, (), 5, None),
+        (1, (1,), 1, None),
+        (1, (1,), 2, 2),
+        (3, (1,), 2, None),
+        (2, (1,), 9, 3),
+    ],
+)
+def test_next_page_rule(
+    requested: int, items: tuple[int, ...], total: int, expected: int | None
+) -> None:
+    page = Page(items=items, total_page=total, total_num=0, current_page=requested, page_size=1)
+    assert next_page_no(requested, page) == expected
+
+
+async def test_pages_are_walkable(client: AsyncCopyTradeClient, mock_api: respx.MockRouter) -> None:
+    pages = [
+        ok({"totalPage": 2, "totalNum": 2, "currentPage": 1, "pageSize": 1, "list": [TRADER]}),
+        ok(
+            {
+                "totalPage": 2,
+                "totalNum": 2,
+                "currentPage": 2,
+                "pageSize": 1,
+                "list": [{**TRADER, "traderId": "2"}],
+            }
+        ),
+    ]
+    route = mock_api.get(f"{PREFIX}/traders").mock(side_effect=pages)
+    walked = [page async for page in client.traders.list(page_size=1).pages()]
+    assert [p.current_page for p in walked] == [1, 2]
+    assert [p.items[0].trader_id for p in walked] == ["123456789", "2"]
+    assert [c.request.url.params["pageSize"] for c in route.calls] == ["1", "1"]
+
+
+async def test_list_defaults_to_page_size_100(
+    client: AsyncCopyTradeClient, mock_api: respx.MockRouter
+) -> None:
+    route = mock_api.get(f"{PREFIX}/traders").mock(return_value=ok({"totalPage": 0, "list": []}))
+    assert [t async for t in client.traders.list(sort_by="followers")] == []
+    assert route.calls.last.request.url.params["pageSize"] == "100"
+    assert route.call_count == 1
+
+
+async def test_history_pins_end_time_and_drops_repeats(
+    client: AsyncCopyTradeClient, mock_api: respx.MockRouter
+) -> None:
+    first = [{**ORDER, "orderId": "a"}, {**ORDER, "orderId": "b"}]
+    # A trade closed mid-walk shifted page 2 by one: "b" comes again and must be dropped.
+    second = [{**ORDER, "orderId": "b"}, {**ORDER, "orderId": "c"}]
+    responses = [
+        httpx.Response(
+            200,
+            json={
+                "code": "00000",
+                "msg": "",
+                "requestTime": 1700000000123,
+                "data": {"totalPage": 2, "totalNum": 4, "pageSize": 2, "list": first},
+            },
+        ),
+        ok({"totalPage": 2, "totalNum": 4, "pageSize": 2, "list": second}),
+    ]
+    route = mock_api.get(f"{PREFIX}/history").mock(side_effect=responses)
+    orders = [o.order_id async for o in client.history.list("f1", page_size=2)]
+    assert orders == ["a", "b", "c"]
+    assert "endTime" not in route.calls[0].request.url.params
+    assert route.calls[1].request.url.params["endTime"] == "1700000000123"
+
+
+async def test_history_keeps_a_given_end_time(
+    client: AsyncCopyTradeClient, mock_api: respx.MockRouter
+) -> None:
+    route = mock_api.get(f"{PREFIX}/history").mock(
+        return_value=ok({"totalPage": 1, "list": [ORDER]})
+    )
+    assert len([o async for o in client.history.list("f1", end_time=5)]) == 1
+    assert route.calls.last.request.url.params["endTime"] == "5"
+
+
+async def test_error_mid_walk_propagates_after_earlier_items(
+    client: AsyncCopyTradeClient, mock_api: respx.MockRouter
+) -> None:
+    from copytrade_async import ServerError
+
+    mock_api.get(f"{PREFIX}/traders").mock(
+        side_effect=[
+            ok({"totalPage": 3, "list": [TRADER]}),
+            httpx.Response(500, text="oops"),
+        ]
+    )
+    seen = []
+    with pytest.raises(ServerError):
+        async for trader in client.traders.list(page_size=1):
+            seen.append(trader)
+    assert len(seen) == 1
+
+
+@pytest.mark.parametrize("current", [None, 1, 99, "x"])
+async def test_missing_or_wrong_current_page_does_not_derail(
+    client: AsyncCopyTradeClient, mock_api: respx.MockRouter, current: object
+) -> None:
+    def page(n: int) -> httpx.Response:
+        data: dict[str, Any] = {
+            "totalPage": 3,
+            "totalNum": 3,
+            "pageSize": 1,
+            "list": [{**TRADER, "traderId": str(n)}],
+        }
+        if current is not None:
+            data["currentPage"] = current
+        return ok(data)
+
+    route = mock_api.get(f"{PREFIX}/traders").mock(side_effect=[page(1), page(2), page(3)])
+    ids = [t.trader_id async for t in client.traders.list(page_size=1)]
+    assert ids == ["1", "2", "3"]
+    assert route.call_count == 3

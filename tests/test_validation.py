@@ -1,0 +1,131 @@
+"""Bad caller input raises ValueError naming the argument, and nothing is sent."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import respx
+
+from copytrade_async import AsyncCopyTradeClient
+
+C = AsyncCopyTradeClient
+CASES: list[tuple[str, Callable[[C], Any], str]] = [
+    ("page_size 0", lambda c: c.traders.page(page_size=0), "page_size"),
+    ("page_size 101", lambda c: c.traders.page(page_size=101), "page_size"),
+    ("page_no 0", lambda c: c.traders.page(page_no=0), "page_no"),
+    ("history page_no", lambda c: c.history.page("1", page_no=-1), "page_no"),
+    ("list page_size", lambda c: c.traders.list(page_size=500), "page_size"),
+    ("empty trader id", lambda c: c.traders.get(""), "trader_id"),
+    ("blank trader id", lambda c: c.traders.get("   "), "trader_id"),
+    ("empty follow id", lambda c: c.follows.stop(""), "follow_id"),
+    ("empty follow id positions", lambda c: c.follows.positions(""), "follow_id"),
+    ("empty follow id history", lambda c: c.history.list(""), "follow_id"),
+    ("leverage 0", lambda c: c.follows.start(trader_id="1", copy_amount=1, leverage=0), "leverage"),
+    (
+        "leverage 126",
+        lambda c: c.follows.start(trader_id="1", copy_amount=1, leverage=126),
+        "leverage",
+    ),
+    (
+        "leverage 2.5",
+        lambda c: c.follows.start(trader_id="1", copy_amount=1, leverage="2.5"),
+        "whole number",
+    ),
+    (
+        "leverage float",
+        lambda c: c.follows.start(trader_id="1", copy_amount=1, leverage=10.0),
+        "float",
+    ),
+    (
+        "copy_amount 0",
+        lambda c: c.follows.start(trader_id="1", copy_amount=0, leverage=1),
+        "copy_amount",
+    ),
+    (
+        "copy_amount negative",
+        lambda c: c.follows.start(trader_id="1", copy_amount="-5", leverage=1),
+        "copy_amount",
+    ),
+    (
+        "copy_amount float",
+        lambda c: c.follows.start(trader_id="1", copy_amount=10.5, leverage=1),
+        "not float",
+    ),
+    (
+        "copy_amount nan",
+        lambda c: c.follows.start(trader_id="1", copy_amount=Decimal("NaN"), leverage=1),
+        "finite",
+    ),
+    (
+        "copy_amount text",
+        lambda c: c.follows.start(trader_id="1", copy_amount="ten", leverage=1),
+        "copy_amount",
+    ),
+    (
+        "margin mode",
+        lambda c: c.follows.start(
+            trader_id="1", copy_amount=1, leverage=1, margin_mode="portfolio"
+        ),
+        "margin_mode",
+    ),
+    ("sort_by", lambda c: c.traders.list(sort_by="winrate"), "sort_by"),
+    ("sort_type", lambda c: c.traders.page(sort_type="up"), "sort_type"),
+    ("take_profit 0", lambda c: c.follows.update("1", take_profit=0), "take_profit"),
+    ("stop_loss negative", lambda c: c.follows.update("1", stop_loss=Decimal("-1")), "stop_loss"),
+    ("update nothing", lambda c: c.follows.update("1"), "at least one"),
+    (
+        "start after end",
+        lambda c: c.history.list("1", start_time=2000, end_time=1000),
+        "start_time",
+    ),
+    (
+        "naive datetime",
+        lambda c: c.history.page("1", start_time=datetime(2024, 1, 1)),
+        "timezone-aware",
+    ),
+    ("negative limit", lambda c: c.traders.list(limit=-1), "limit"),
+]
+
+
+@pytest.mark.parametrize(("name", "call", "needle"), CASES, ids=[c[0] for c in CASES])
+async def test_bad_input_raises_before_sending(
+    client: AsyncCopyTradeClient,
+    mock_api: respx.MockRouter,
+    name: str,
+    call: Callable[[C], Awaitable[object] | object],
+    needle: str,
+) -> None:
+    with pytest.raises(ValueError, match=needle):
+        result = call(client)
+        if isinstance(result, Awaitable):
+            await result
+    assert mock_api.calls.call_count == 0
+
+
+async def test_good_inputs_are_formatted_exactly(
+    client: AsyncCopyTradeClient, mock_api: respx.MockRouter
+) -> None:
+    from .conftest import PREFIX, ok
+    from .payloads import FOLLOW
+
+    route = mock_api.post(f"{PREFIX}/follow").mock(return_value=ok(FOLLOW))
+    await client.follows.start(
+        trader_id=123, copy_amount="1E+3", leverage=Decimal("10.0"), margin_mode="cross"
+    )
+    assert route.calls.last.request.content == (
+        b'{"traderId":"123","copyAmount":"1000","leverage":"10","marginMode":"cross"}'
+    )
+
+
+def test_aware_datetimes_of_any_zone_give_exact_milliseconds() -> None:
+    from datetime import timedelta, timezone
+
+    from copytrade_async._validation import check_time_ms
+
+    utc = datetime(2021, 5, 19, 16, 29, 11, 927000, tzinfo=UTC)
+    assert check_time_ms("t", utc) == 1621441751927
+    assert check_time_ms("t", utc.astimezone(timezone(timedelta(hours=-5)))) == 1621441751927
