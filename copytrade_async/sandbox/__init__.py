@@ -1,0 +1,54 @@
+"""A stateful, deterministic simulation of the copy-trading exchange, behind the same HTTP API.
+
+::
+
+    from copytrade_async.sandbox import SandboxExchange, create_app
+
+    exchange = SandboxExchange()          # seeded traders, a funded default account
+    app = create_app(exchange)            # an ASGI 3 app: httpx.ASGITransport(app=app)
+    exchange.advance(3600)                # one simulated hour: markets move, traders trade
+
+The default account signs with :data:`SANDBOX_API_KEY`, :data:`SANDBOX_API_SECRET` and
+:data:`SANDBOX_PASSPHRASE`. :class:`Faults` injects latency and failures;
+:func:`serve` and :class:`SandboxServer` run the app under uvicorn.
+"""
+
+from __future__ import annotations
+
+from ._accounts import AccountView, FollowView
+from ._app import SandboxApp, SandboxConnectionDropped, create_app
+from ._clock import ManualClock, SandboxClock, WallClock
+from ._config import (
+    SANDBOX_API_KEY,
+    SANDBOX_API_SECRET,
+    SANDBOX_PASSPHRASE,
+    SandboxConfig,
+    SandboxCredentials,
+)
+from ._errors import SandboxError
+from ._exchange import SandboxExchange
+from ._faults import Faults
+from ._server import SandboxServer, serve
+from ._stats import SandboxStats
+
+__all__ = [
+    "SANDBOX_API_KEY",
+    "SANDBOX_API_SECRET",
+    "SANDBOX_PASSPHRASE",
+    "AccountView",
+    "Faults",
+    "FollowView",
+    "ManualClock",
+    "SandboxApp",
+    "SandboxClock",
+    "SandboxConfig",
+    "SandboxConnectionDropped",
+    "SandboxCredentials",
+    "SandboxError",
+    "SandboxExchange",
+    "SandboxServer",
+    "SandboxStats",
+    "WallClock",
+    "create_app",
+    "serve",
+]

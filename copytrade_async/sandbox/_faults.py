@@ -1,0 +1,88 @@
+"""Injected failures: latency, server errors, 429 storms, malformed bodies, dropped connections.
+
+One seeded draw per API request picks at most one fault, so a run with the same seed and the
+same requests fails the same way. Some faults strike after the exchange has acted (the answer
+is lost on its way back, as with a real proxy), which is what makes retries interesting:
+
+* 500 and 503: before the request is executed.
+* 502 and 504: after it was executed (a proxy lost the answer). A 502 body is an HTML proxy
+  page half of the time.
+* 429 storm: before execution, whatever the token bucket says.
+* malformed: after execution; the real answer, cut short (status 200, invalid JSON).
+* drop: the connection closes without an answer, after execution half of the time.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+import attrs
+
+__all__ = ["FaultPlan", "Faults", "draw_fault"]
+
+
+def _rate(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not 0 <= value <= 1:
+        raise ValueError(f"{attribute.name} must be between 0 and 1, got {value!r}")
+
+
+@attrs.frozen
+class Faults:
+    """What goes wrong, and how often (each rate is a fraction of API requests)."""
+
+    latency_s: float = attrs.field(default=0.0, validator=attrs.validators.ge(0))
+    error_rate: float = attrs.field(default=0.0, validator=_rate)
+    rate_limit_storm: float = attrs.field(default=0.0, validator=_rate)
+    malformed_rate: float = attrs.field(default=0.0, validator=_rate)
+    drop_rate: float = attrs.field(default=0.0, validator=_rate)
+    clock_offset_ms: int = 0
+
+    def __attrs_post_init__(self) -> None:
+        total = self.error_rate + self.rate_limit_storm + self.malformed_rate + self.drop_rate
+        if total > 1 + 1e-9:
+            raise ValueError("the fault rates add up to more than 1")
+        if not math.isfinite(self.latency_s):
+            raise ValueError("latency_s must be finite")
+
+    @property
+    def any_failure(self) -> bool:
+        return bool(
+            self.error_rate or self.rate_limit_storm or self.malformed_rate or self.drop_rate
+        )
+
+
+@attrs.frozen
+class FaultPlan:
+    """The fault drawn for one request."""
+
+    kind: str  # "error", "storm", "malformed" or "drop"
+    after_execution: bool
+    status: int = 0  # for "error"
+    html: bool = False  # for "error": an HTML proxy page instead of JSON
+    retry_after_ms: int = 0  # for "storm"
+
+
+def draw_fault(faults: Faults, rng: random.Random) -> FaultPlan | None:
+    """Pick the fault for one request, or ``None``. Draws nothing when no fault is set."""
+    if not faults.any_failure:
+        return None
+    u = rng.random()
+    if u < faults.drop_rate:
+        return FaultPlan("drop", after_execution=rng.random() < 0.5)
+    u -= faults.drop_rate
+    if u < faults.error_rate:
+        status = rng.choice((500, 502, 503, 504))
+        return FaultPlan(
+            "error",
+            after_execution=status in (502, 504),
+            status=status,
+            html=status == 502 and rng.random() < 0.5,
+        )
+    u -= faults.error_rate
+    if u < faults.rate_limit_storm:
+        return FaultPlan("storm", after_execution=False, retry_after_ms=rng.randint(50, 1000))
+    u -= faults.rate_limit_storm
+    if u < faults.malformed_rate:
+        return FaultPlan("malformed", after_execution=True)
+    return None
