@@ -17,7 +17,7 @@ from ._envelope import Envelope
 from ._follows import Follows
 from ._history import History
 from ._pipeline import RequestPipeline
-from ._ratelimit import RateLimits, create_rate_limiter
+from ._ratelimit import RateLimiter, RateLimits, create_rate_limiter
 from ._retry import build_retry_template
 from ._traders import Traders
 
@@ -34,6 +34,8 @@ class AsyncCopyTradeClient:
     """Async client for the copy-trading futures API.
 
     Use it as ``async with AsyncCopyTradeClient(...) as client:`` or call :meth:`aclose`.
+    ``rate_limits`` configures the built-in in-memory limiter (``None`` turns it off);
+    ``rate_limiter`` replaces it with another backend, such as one shared by a fleet.
     Pass ``http_client`` to share a pool with your web app or to inject a transport in tests:
     it is used as it is and not closed by us. Every request is signed, rate-limited (per
     endpoint group and overall), retried where it is safe, and decoded into attrs records.
@@ -56,6 +58,7 @@ class AsyncCopyTradeClient:
         max_retries: int = 3,
         retry_after_cap: float = 60.0,
         rate_limits: RateLimits | None = _UNSET,
+        rate_limiter: RateLimiter | None = None,
         max_in_flight: int | None = DEFAULT_MAX_IN_FLIGHT,
         locale: str = "en-US",
         on_request: RequestHook | None = None,

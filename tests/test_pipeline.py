@@ -1,0 +1,184 @@
+"""The request pipeline end to end: clock drift, the shared 429 pause, the in-flight cap,
+the limiter against a server that enforces the same limit, and no leaks under cancellation."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import AsyncIterator
+
+import anyio
+import httpx
+import pytest
+import respx
+
+from copytrade_async import AsyncCopyTradeClient, CopyTradeError, RateLimit, RateLimits
+from copytrade_async.sandbox import Faults, SandboxConfig, SandboxExchange, SandboxServer, WallClock
+
+from .conftest import API_KEY, API_SECRET, BASE_URL, PASSPHRASE, PREFIX, ok
+from .payloads import TRADER_DETAIL
+
+
+async def test_drift_server_clock_40s_ahead_resyncs_once() -> None:
+    async with AsyncCopyTradeClient.sandbox(seed=3, rate_limits=None) as client:
+        client.exchange.faults = Faults(clock_offset_ms=40_000)
+        page = await client.traders.page(page_size=5)
+        assert len(page.items) == 5
+        statuses = client.exchange.stats.by_status()
+        assert statuses.get(401, 0) + statuses.get(400, 0) == 1  # the one 40008
+        assert statuses[200] == 1
+        # The estimate now holds: further requests are accepted at the first try.
+        for _ in range(5):
+            await client.traders.page(page_size=5)
+        assert client.exchange.stats.by_status()[200] == 6
+        assert client.exchange.stats.total == 7
+        assert 39_000 < client._pipeline.clock.offset_ms < 41_000
+
+
+async def test_a_429_pauses_every_task_on_the_client(mock_api: respx.MockRouter) -> None:
+    sent_at: list[tuple[float, str]] = []
+    start = time.monotonic()
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        now = time.monotonic() - start
+        sent_at.append((now, request.url.params["traderId"]))
+        if request.url.params["traderId"] == "first" and len(sent_at) == 1:
+            return httpx.Response(429, text="slow down", headers={"Retry-After-Ms": "300"})
+        return ok(TRADER_DETAIL)
+
+    mock_api.get(f"{PREFIX}/trader/detail").mock(side_effect=reply)
+    limits = RateLimits(groups={"copytrading": RateLimit.per_second(1000, burst=1000)})
+    async with AsyncCopyTradeClient(
+        api_key=API_KEY,
+        api_secret=API_SECRET,
+        passphrase=PASSPHRASE,
+        base_url=BASE_URL,
+        rate_limits=limits,
+    ) as client:
+        await client.traders.get("first")  # 429, waits 0.3 s, then succeeds
+        assert sent_at[-1][0] >= 0.29
+
+    sent_at.clear()
+    start = time.monotonic()
+    async with AsyncCopyTradeClient(
+        api_key=API_KEY,
+        api_secret=API_SECRET,
+        passphrase=PASSPHRASE,
+        base_url=BASE_URL,
+        rate_limits=limits,
+    ) as client, anyio.create_task_group() as tg:
+        tg.start_soon(client.traders.get, "first")
+        await anyio.sleep(0.05)  # the 429 has arrived by now
+        for name in ("second", "third"):
+            tg.start_soon(client.traders.get, name)
+    others = [t for t, name in sent_at if name in ("second", "third")]
+    assert len(others) == 2
+    assert min(others) >= 0.29, sent_at  # they waited out the pause they never saw
+
+
+async def test_in_flight_cap() -> None:
+    in_flight = 0
+    peak = 0
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await anyio.sleep(0.01)
+        in_flight -= 1
+        return ok(TRADER_DETAIL)
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    async with (
+        http,
+        AsyncCopyTradeClient(
+            api_key=API_KEY,
+            api_secret=API_SECRET,
+            passphrase=PASSPHRASE,
+            base_url=BASE_URL,
+            rate_limits=None,
+            max_in_flight=3,
+            http_client=http,
+        ) as client,anyio.create_task_group() as tg
+    ):
+        for i in range(20):
+            tg.start_soon(client.traders.get, str(i))
+    assert peak == 3
+
+
+async def test_client_limit_matches_server_limit_without_a_429() -> None:
+    config = SandboxConfig(seed=1, rate_limit=40, rate_burst=40)
+    limits = RateLimits(groups={"copytrading": RateLimit.per_second(40)}, global_limit=None)
+    async with AsyncCopyTradeClient.sandbox(config=config, rate_limits=limits) as client:
+        started = time.monotonic()
+        async with anyio.create_task_group() as tg:
+            for _ in range(60):
+                tg.start_soon(client.traders.page)
+        elapsed = time.monotonic() - started
+        assert client.exchange.stats.by_status() == {200: 60}
+        assert elapsed >= 59 / 40 * 0.95
+        assert client.exchange.stats.max_requests_in_window(1.0) <= 41
+
+
+@pytest.fixture
+async def served() -> AsyncIterator[SandboxServer]:
+    exchange = SandboxExchange(SandboxConfig(seed=9, rate_limit=None), clock=WallClock())
+    server = SandboxServer(exchange).start_thread()
+    try:
+        yield server
+    finally:
+        server.join()
+
+
+async def test_no_connection_or_token_leaks_after_1000_requests(served: SandboxServer) -> None:
+    served.exchange.faults = Faults(latency_s=0.002, error_rate=0.1, rate_limit_storm=0.05)
+    rng = random.Random(5)
+    limits = RateLimits(
+        groups={"copytrading": RateLimit.per_second(5000, burst=50)}, global_limit=None
+    )
+    done = cancelled = failed = 0
+    async with AsyncCopyTradeClient(
+        api_key=served.exchange.credentials.api_key,
+        api_secret=served.exchange.credentials.api_secret,
+        passphrase=served.exchange.credentials.passphrase,
+        base_url=served.url,
+        rate_limits=limits,
+        max_in_flight=16,
+        max_retries=2,
+    ) as client:
+        client._pipeline._retry_template.sleep = _short_sleep  # type: ignore[assignment]
+
+        async def one(i: int) -> None:
+            nonlocal done, cancelled, failed
+            with anyio.move_on_after(rng.choice([0.001, 0.003, 0.01, 5])) as scope:
+                try:
+                    if i % 3:
+                        await client.traders.page(page_size=5)
+                    else:
+                        async for _ in client.traders.list(page_size=20, limit=30):
+                            pass
+                    done += 1
+                except CopyTradeError:
+                    failed += 1
+            cancelled += scope.cancelled_caught
+
+        for batch in range(10):
+            async with anyio.create_task_group() as tg:
+                for i in range(100):
+                    tg.start_soon(one, batch * 100 + i)
+
+        pool = client.http_client._transport._pool  # type: ignore[attr-defined]
+        assert all(conn.is_idle() or conn.is_closed() for conn in pool.connections)
+        assert pool._requests == []
+        assert client._pipeline._in_flight.value == 16
+        # Every token came back too: an acquire is granted at once.
+        with anyio.fail_after(0.5):
+            assert await client._pipeline.limiter.acquire("copytrading") < 0.05
+    assert done + cancelled + failed == 1000
+    # Both paths were exercised: calls that finished and calls cancelled mid-flight.
+    assert cancelled > 100
+    assert done > 100
+
+
+async def _short_sleep(_: float) -> None:
+    await anyio.sleep(0.001)
