@@ -60,13 +60,16 @@ async def test_a_429_pauses_every_task_on_the_client(mock_api: respx.MockRouter)
 
     sent_at.clear()
     start = time.monotonic()
-    async with AsyncCopyTradeClient(
-        api_key=API_KEY,
-        api_secret=API_SECRET,
-        passphrase=PASSPHRASE,
-        base_url=BASE_URL,
-        rate_limits=limits,
-    ) as client, anyio.create_task_group() as tg:
+    async with (
+        AsyncCopyTradeClient(
+            api_key=API_KEY,
+            api_secret=API_SECRET,
+            passphrase=PASSPHRASE,
+            base_url=BASE_URL,
+            rate_limits=limits,
+        ) as client,
+        anyio.create_task_group() as tg,
+    ):
         tg.start_soon(client.traders.get, "first")
         await anyio.sleep(0.05)  # the 429 has arrived by now
         for name in ("second", "third"):
@@ -99,7 +102,8 @@ async def test_in_flight_cap() -> None:
             rate_limits=None,
             max_in_flight=3,
             http_client=http,
-        ) as client,anyio.create_task_group() as tg
+        ) as client,
+        anyio.create_task_group() as tg,
     ):
         for i in range(20):
             tg.start_soon(client.traders.get, str(i))
