@@ -209,28 +209,43 @@ def _delay_until(target: Fraction, now: float) -> float:
 
 
 class _Bucket:
-    __slots__ = ("gcra", "state")
+    __slots__ = ("_ready", "_state", "gcra")
 
     def __init__(self, limit: RateLimit) -> None:
         self.gcra = limit.gcra()
-        self.state: BucketState | None = None  # full until first used
+        self._state: BucketState | None = None  # full until first used
+        self._ready: Fraction | None = None  # cached ready_at(state)
 
     def current(self, now: Fraction) -> BucketState:
-        if self.state is None:
-            self.state = full_bucket(now)
-        return self.state
+        state = self._state
+        if state is None:
+            state = full_bucket(now)
+            self.set(state)
+        return state
+
+    @property
+    def state(self) -> BucketState | None:
+        return self._state
+
+    def set(self, state: BucketState) -> None:
+        self._state = state
+        self._ready = ready_at(state, self.gcra)
 
     def ready_at(self, now: Fraction) -> Fraction:
-        return ready_at(self.current(now), self.gcra)
+        ready = self._ready
+        if ready is None:
+            ready = ready_at(self.current(now), self.gcra)
+        return ready
 
 
 class _Waiter:
-    __slots__ = ("granted_at", "group", "scope", "seq", "undo", "wakeup")
+    __slots__ = ("abandoned", "granted_at", "group", "scope", "seq", "undo", "wakeup")
 
     def __init__(self, group: str, seq: int) -> None:
         self.group = group
         self.seq = seq
         self.granted_at: Fraction | None = None
+        self.abandoned = False  # cancelled while queued; dropped when it reaches the head
         self.wakeup = anyio.Event()
         self.scope: anyio.CancelScope | None = None  # set while this waiter sleeps as a head
         self.undo: tuple[tuple[_Bucket, BucketState, BucketState], ...] = ()
@@ -276,17 +291,22 @@ class InMemoryRateLimiter:
         if self._closed:
             raise anyio.ClosedResourceError("the rate limiter is closed")
         start = self._now()
-        waiter = _Waiter(group, next(self._seq))
         queue = self._queues.get(group)
         if queue is None:
+            # Fast path: serve whoever is already due (they came first), then take a token
+            # directly if one is left, without queueing.
+            self._dispatch(start)
+            if self._can_go(group, start):
+                self._take(group, start)
+                return 0.0
             queue = self._queues[group] = deque()
+        waiter = _Waiter(group, next(self._seq))
         queue.append(waiter)
         try:
-            self._dispatch(start)
             while waiter.granted_at is None:
                 if queue[0] is waiter:
-                    # The head of its group sleeps until it could go; state only gets later
-                    # (or someone wakes it early through its cancel scope), so it never oversleeps.
+                    # The head of its group sleeps until it could go. Other tasks only ever
+                    # make that later (and it re-checks), or wake it through its cancel scope.
                     reading = self._clock()
                     delay = _delay_until(self._ready_at(group, to_time(reading)), reading)
                     with anyio.CancelScope() as scope:
@@ -342,42 +362,55 @@ class InMemoryRateLimiter:
             target = max(target, self._global.ready_at(now))
         return target
 
-    def _dispatch(self, now: Fraction) -> None:
-        """Grant, at ``now``, every waiter that can go, first come first served."""
-        if self._closed or (self._pause_until is not None and now < self._pause_until):
-            return
-        while self._queues:
-            if self._global is not None and self._global.ready_at(now) > now:
-                return
-            best: _Waiter | None = None
-            for name, queue in self._queues.items():
-                head = queue[0]
-                bucket = self._groups.get(name)
-                if bucket is not None and bucket.ready_at(now) > now:
-                    continue
-                if best is None or head.seq < best.seq:
-                    best = head
-            if best is None:
-                return
-            self._grant(best, now)
+    def _can_go(self, group: str, now: Fraction) -> bool:
+        """Whether a request in ``group`` may take its tokens at ``now`` (queues aside)."""
+        if self._pause_until is not None and now < self._pause_until:
+            return False
+        bucket = self._groups.get(group)
+        if bucket is not None and bucket.ready_at(now) > now:
+            return False
+        return self._global is None or self._global.ready_at(now) <= now
 
-    def _grant(self, waiter: _Waiter, now: Fraction) -> None:
+    def _take(
+        self, group: str, now: Fraction
+    ) -> tuple[tuple[_Bucket, BucketState, BucketState], ...]:
+        """Take one token from ``group``'s bucket and the global one; return how to undo it."""
         undo: list[tuple[_Bucket, BucketState, BucketState]] = []
-        for bucket in (self._groups.get(waiter.group), self._global):
+        for bucket in (self._groups.get(group), self._global):
             if bucket is not None:
                 before = bucket.current(now)
                 after = consume(before, bucket.gcra, now)
-                bucket.state = after
+                bucket.set(after)
                 undo.append((bucket, before, after))
-        waiter.undo = tuple(undo)
-        waiter.granted_at = now
-        queue = self._queues[waiter.group]
+        return tuple(undo)
+
+    def _dispatch(self, now: Fraction) -> None:
+        """Grant, at ``now``, every waiter that can go, first come first served."""
+        if self._closed:
+            return
+        while self._queues:
+            best: _Waiter | None = None
+            for name, queue in self._queues.items():
+                head = queue[0]
+                if (best is None or head.seq < best.seq) and self._can_go(name, now):
+                    best = head
+            if best is None:
+                return
+            best.undo = self._take(best.group, now)
+            best.granted_at = now
+            self._notify(best)
+            self._pop_head(best.group)
+
+    def _pop_head(self, group: str) -> None:
+        """Drop the head of ``group``'s queue (and any abandoned waiters behind it)."""
+        queue = self._queues[group]
         queue.popleft()
+        while queue and queue[0].abandoned:
+            queue.popleft()
         if queue:
             self._notify(queue[0])  # the new head must start watching the clock
         else:
-            del self._queues[waiter.group]
-        self._notify(waiter)
+            del self._queues[group]
 
     @staticmethod
     def _notify(waiter: _Waiter) -> None:
@@ -388,22 +421,18 @@ class InMemoryRateLimiter:
     def _abandon(self, waiter: _Waiter) -> None:
         """Clean up after a waiter that leaves ``acquire`` with an exception (cancellation)."""
         if waiter.granted_at is None:
+            # It held no token: just leave the queue (lazily, unless it is the head).
+            waiter.abandoned = True
             queue = self._queues.get(waiter.group)
-            if queue is None or waiter not in queue:
-                return
-            was_head = queue[0] is waiter
-            queue.remove(waiter)
-            if not queue:
-                del self._queues[waiter.group]
-            elif was_head:
-                self._notify(queue[0])
+            if queue is not None and queue[0] is waiter:
+                self._pop_head(waiter.group)
             return
-        # Granted, but cancelled before it could return: give the token back where that is
-        # exact, i.e. nobody has taken a token from that bucket since.
+        # Granted, but cancelled before it could return: give the tokens back where that is
+        # exact, i.e. where nobody has taken a token from that bucket since.
         refunded = False
         for bucket, before, after in waiter.undo:
             if bucket.state is after:
-                bucket.state = before
+                bucket.set(before)
                 refunded = True
         waiter.undo = ()
         if refunded and not self._closed:
