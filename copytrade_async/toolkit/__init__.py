@@ -1,0 +1,89 @@
+"""Workflows on top of the client: sizing, scoring, selecting, diversifying and monitoring.
+
+Everything here uses only the public client (:class:`~copytrade_async.AsyncCopyTradeClient`),
+so it runs the same against the exchange and against
+:meth:`AsyncCopyTradeClient.sandbox() <copytrade_async.AsyncCopyTradeClient.sandbox>`::
+
+    ranking = await find_best_traders(client, top=5)
+    budget = size_copy_amount(balance, 20)
+    portfolio = await diversify(client, ranking, budget)
+    async with monitor(client, portfolio.watches(), rules=(ReduceRiskRule(),)) as events:
+        async for event in events:
+            ...
+
+Money is always :class:`~decimal.Decimal`; a ``float`` amount is refused with ``ValueError``.
+:func:`run_demo` runs the whole workflow on a seeded sandbox and prints a report.
+"""
+
+from ._demo import DemoReport, FollowResult, run_demo
+from ._events import (
+    FollowEnded,
+    FollowEvent,
+    MonitorEvent,
+    PnlThresholdCrossed,
+    PositionClosed,
+    PositionOpened,
+    RoundCompleted,
+    RuleAction,
+    RuleFailed,
+    RuleFired,
+    StopReason,
+    Watch,
+    WatchFailed,
+)
+from ._monitor import DEFAULT_THRESHOLDS, Monitor, monitor
+from ._pacing import DEFAULT_RATE, client_rate
+from ._pnl import crossings, infer_stop_reason, pnl_percent, position_margin
+from ._portfolio import Allocation, AllocationFailure, Portfolio, PortfolioError, diversify
+from ._rules import LockInProfitsRule, ReduceRiskRule, Rule
+from ._scoring import DEFAULT_WEIGHTS, ScoreWeights, TraderScore, score_trader
+from ._selection import RankedTrader, Ranking, RankingFailure, TraderFilter, find_best_traders
+from ._sizing import DEFAULT_PRECISION, size_copy_amount, split_amount
+
+__all__ = [
+    "DEFAULT_PRECISION",
+    "DEFAULT_RATE",
+    "DEFAULT_THRESHOLDS",
+    "DEFAULT_WEIGHTS",
+    "Allocation",
+    "AllocationFailure",
+    "DemoReport",
+    "FollowEnded",
+    "FollowEvent",
+    "FollowResult",
+    "LockInProfitsRule",
+    "Monitor",
+    "MonitorEvent",
+    "PnlThresholdCrossed",
+    "Portfolio",
+    "PortfolioError",
+    "PositionClosed",
+    "PositionOpened",
+    "RankedTrader",
+    "Ranking",
+    "RankingFailure",
+    "ReduceRiskRule",
+    "RoundCompleted",
+    "Rule",
+    "RuleAction",
+    "RuleFailed",
+    "RuleFired",
+    "ScoreWeights",
+    "StopReason",
+    "TraderFilter",
+    "TraderScore",
+    "Watch",
+    "WatchFailed",
+    "client_rate",
+    "crossings",
+    "diversify",
+    "find_best_traders",
+    "infer_stop_reason",
+    "monitor",
+    "pnl_percent",
+    "position_margin",
+    "run_demo",
+    "score_trader",
+    "size_copy_amount",
+    "split_amount",
+]

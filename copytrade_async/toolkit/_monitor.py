@@ -1,0 +1,326 @@
+"""Watching many follows at once, within the rate limit, as a stream of events.
+
+::
+
+    async with monitor(client, portfolio.watches(), rules=(ReduceRiskRule(),)) as events:
+        async for event in events:
+            print(event)
+
+**Rounds and the rate.** A round polls ``follows.positions`` once for every watched follow, up
+to ``concurrency`` at a time. Request starts are paced (a token bucket holding 10 ms worth) at
+``rate * rate_share`` per second, where ``rate`` is the lowest of ``max_rate`` and the client's
+configured copy-trading and global limits (10/s, the exchange's published limit, when neither
+says). So a round of ``n`` follows takes at least ``n / (rate * rate_share)`` seconds, and rounds
+start ``max(interval, n / (rate * rate_share))`` apart. The share left over is headroom for
+history reads and rule updates, which the client's own limiter paces. :class:`RoundCompleted`
+closes each round: every event of a round comes before it.
+
+**What is reported.** Positions that appear (:class:`PositionOpened`; those already open when
+watching starts are reported in round 1) or vanish (:class:`PositionClosed`), the follow's PnL %
+crossing a threshold (:class:`PnlThresholdCrossed`, PnL over margin, see :func:`pnl_percent`),
+a failed poll (:class:`WatchFailed`: the follow stays watched, the others are not affected), and
+a stopped follow (:class:`FollowEnded`), after which it is no longer polled.
+
+**How "stopped by TP/SL" is detected, and what is inferred.** The seven endpoints have no follow
+status to read, and a stopped follow's positions simply come back empty, just as those of a
+follow whose trader has closed everything. So the monitor infers: when every position of a
+follow vanishes between two polls, it reads the follow's history and sums the profit of its
+closed trades (its realized PnL since it started). If that total is at or past the take-profit
+or stop-loss the monitor was given (percent of the copy amount, the exchange's rule), or the
+whole copy amount is lost, the exchange must have stopped the follow: a
+``FollowEnded(inferred=True)`` is reported with the reason. Nothing is inferred without the
+copy amount and TP/SL (pass :class:`Watch` records, e.g. ``portfolio.watches()``), and a follow
+that opens and is stopped between two polls, or was stopped before watching began, is not seen
+as stopped. When a rule's ``follows.update`` answers ``status: stopped``, that is the exchange's
+word: ``FollowEnded(reason="settings_update", inferred=False)``.
+
+**Stopping.** Leaving the ``async with`` block (or cancelling the task) cancels every poll at
+once; no task outlives the block. The stream ends by itself after ``rounds`` rounds, if given,
+or once every follow has stopped.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+import anyio
+import attrs
+from anyio.abc import TaskGroup
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
+from .._models import FollowStatus, Position
+from .._validation import check_id, to_decimal
+from ._events import (
+    FollowEnded,
+    FollowEvent,
+    MonitorEvent,
+    PnlThresholdCrossed,
+    RoundCompleted,
+    RuleFailed,
+    RuleFired,
+    Watch,
+    WatchFailed,
+)
+from ._pacing import Pacer, polling_rate
+from ._pnl import PositionKey, infer_stop_reason, observe
+from ._rules import Rule, rule_name
+
+if TYPE_CHECKING:
+    from .._client import AsyncCopyTradeClient
+
+__all__ = ["DEFAULT_THRESHOLDS", "Monitor", "monitor"]
+
+DEFAULT_THRESHOLDS = (Decimal("-10"), Decimal("30"))
+SendStream = MemoryObjectSendStream[MonitorEvent]
+
+
+@attrs.define
+class _State:
+    watch: Watch
+    positions: dict[PositionKey, Position] = attrs.field(factory=dict)
+    percent: Decimal | None = None
+    stopped: bool = False
+    #: Every position vanished and the history has not been read yet to tell why.
+    unexplained: bool = False
+
+
+class Monitor:
+    """The running watch; use as ``async with monitor(...) as events: async for ...``."""
+
+    def __init__(
+        self,
+        client: AsyncCopyTradeClient,
+        watches: Sequence[Watch],
+        *,
+        interval: float,
+        rules: Sequence[Rule],
+        thresholds: Sequence[Decimal],
+        rate: float,
+        concurrency: int,
+        rounds: int | None,
+        buffer: int,
+    ) -> None:
+        self._client = client
+        self._states = {w.follow_id: _State(w) for w in watches}
+        self._interval = interval
+        self._rules = tuple(rules)
+        self._thresholds = tuple(thresholds)
+        self._rate = rate
+        self._concurrency = concurrency
+        self._rounds = rounds
+        self._buffer = buffer
+        self._group: TaskGroup | None = None
+        self._receive: MemoryObjectReceiveStream[MonitorEvent] | None = None
+
+    @property
+    def rate(self) -> float:
+        """Poll starts per second."""
+        return self._rate
+
+    @property
+    def watching(self) -> tuple[str, ...]:
+        """The follow ids still watched (a stopped follow is dropped)."""
+        return tuple(fid for fid, state in self._states.items() if not state.stopped)
+
+    @property
+    def round_interval(self) -> float:
+        """Seconds between round starts for the follows watched now."""
+        return max(self._interval, len(self.watching) / self._rate)
+
+    async def __aenter__(self) -> Monitor:
+        if self._group is not None:
+            raise RuntimeError("a monitor can be entered only once")
+        send, self._receive = anyio.create_memory_object_stream[MonitorEvent](self._buffer)
+        group = anyio.create_task_group()
+        await group.__aenter__()
+        self._group = group
+        group.start_soon(self._run, send)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool | None:
+        group, receive = self._group, self._receive
+        if group is None or receive is None:
+            return None
+        group.cancel_scope.cancel()
+        try:
+            if exc is None or isinstance(exc, anyio.get_cancelled_exc_class()):
+                return await group.__aexit__(exc_type, exc, tb)
+            # The consumer's own error: stop the polls, and let it propagate as it is rather
+            # than wrapped in an ExceptionGroup.
+            await group.__aexit__(None, None, None)
+            return None
+        finally:
+            receive.close()
+
+    def __aiter__(self) -> Monitor:
+        return self
+
+    async def __anext__(self) -> MonitorEvent:
+        if self._receive is None:
+            raise RuntimeError("use the monitor as `async with monitor(...) as events:`")
+        try:
+            return await self._receive.receive()
+        except (anyio.EndOfStream, anyio.ClosedResourceError):
+            raise StopAsyncIteration from None
+
+    # -- the polling loop ---------------------------------------------------------------------
+
+    async def _run(self, send: SendStream) -> None:
+        # 10 ms worth of polls may catch up at once (1 below 100/s): far below any server burst.
+        pacer = Pacer(self._rate, max(1, int(self._rate / 100)))
+        slots = anyio.Semaphore(self._concurrency)
+        round_no = 0
+        next_start = anyio.current_time()
+        async with send:
+            while self.watching and (self._rounds is None or round_no < self._rounds):
+                now = anyio.current_time()
+                if next_start > now:
+                    await anyio.sleep(next_start - now)
+                start = anyio.current_time()
+                interval = self.round_interval
+                round_no += 1
+                states = [self._states[fid] for fid in self.watching]
+                failed: list[str] = []
+                async with anyio.create_task_group() as group:
+                    for state in states:
+                        await slots.acquire()
+                        await pacer.wait()
+                        group.start_soon(self._poll, state, round_no, send, slots, failed)
+                await send.send(RoundCompleted(round_no, len(states), len(failed), interval))
+                next_start = start + interval
+
+    async def _poll(
+        self,
+        state: _State,
+        round_no: int,
+        send: SendStream,
+        slots: anyio.Semaphore,
+        failed: list[str],
+    ) -> None:
+        follow_id = state.watch.follow_id
+        try:
+            events = await self._check(state, round_no)
+        except Exception as exc:
+            events = [WatchFailed(follow_id, round_no, exc)]
+        finally:
+            slots.release()
+        if any(isinstance(event, WatchFailed) for event in events):
+            failed.append(follow_id)
+        for event in events:
+            if isinstance(event, PnlThresholdCrossed):
+                # What an earlier rule of this poll changed is known to the next one.
+                event = attrs.evolve(event, watch=state.watch)
+            await send.send(event)
+            await self._apply_rules(state, event, send)
+
+    async def _check(self, state: _State, round_no: int) -> list[FollowEvent]:
+        watch = state.watch
+        follow_id = watch.follow_id
+        positions = await self._client.follows.positions(follow_id)
+        current, percent, events = observe(
+            watch, round_no, state.positions, state.percent, positions, self._thresholds
+        )
+        if state.positions and not current:
+            state.unexplained = True  # every position vanished: stopped, or just flat?
+        elif current:
+            state.unexplained = False
+        state.positions, state.percent = current, percent
+        if state.unexplained and watch.copy_amount is not None:
+            try:
+                realized = sum(
+                    [order.profit async for order in self._client.history.list(follow_id)],
+                    Decimal(0),
+                )
+            except Exception as exc:  # the positions' events still count; retried next round
+                events.append(WatchFailed(follow_id, round_no, exc))
+                return events
+            state.unexplained = False
+            reason = infer_stop_reason(watch, realized)
+            if reason is not None:
+                state.stopped = True
+                events.append(FollowEnded(follow_id, round_no, reason, realized, inferred=True))
+        return events
+
+    async def _apply_rules(self, state: _State, event: MonitorEvent, send: SendStream) -> None:
+        if isinstance(event, RuleFired | RuleFailed | RoundCompleted):
+            return
+        follow_id = state.watch.follow_id
+        for rule in self._rules:
+            name = rule_name(rule)
+            try:
+                action = await rule(event, self._client)
+            except Exception as exc:
+                await send.send(RuleFailed(follow_id, event.round, name, exc, event))
+                continue
+            if action is None:
+                continue
+            if action.settings is not None:
+                state.watch = state.watch.with_settings(action.settings)
+            await send.send(RuleFired(follow_id, event.round, name, action, event))
+            settings = action.settings
+            if (
+                settings is not None
+                and settings.status == FollowStatus.STOPPED
+                and not state.stopped
+            ):
+                state.stopped = True
+                ended = FollowEnded(follow_id, event.round, "settings_update", None, False)
+                await send.send(ended)
+                await self._apply_rules(state, ended, send)  # once: it is stopped now
+
+
+def monitor(
+    client: AsyncCopyTradeClient,
+    follows: Iterable[str | Watch],
+    *,
+    interval: float = 60.0,
+    rules: Sequence[Rule] = (),
+    thresholds: Iterable[object] = DEFAULT_THRESHOLDS,
+    max_rate: float | None = None,
+    rate_share: float = 0.8,
+    concurrency: int = 32,
+    rounds: int | None = None,
+    buffer: int = 256,
+) -> Monitor:
+    """Watch ``follows`` (ids, or :class:`Watch` records with the TP/SL they were given).
+
+    ``interval`` is the wanted seconds between rounds (stretched to fit the rate, see the module
+    docs); ``thresholds`` are PnL percentages (Decimal, int or str); ``rules`` react to events;
+    ``max_rate`` caps the polls per second below what the client's limiter allows, and
+    ``rate_share`` (0 < share <= 1) is the part of that rate polling may use. ``rounds`` ends the
+    stream after that many rounds. ``buffer`` events may wait for the consumer; after that,
+    polling waits for it.
+    """
+    watches: dict[str, Watch] = {}
+    for item in follows:
+        watch = item if isinstance(item, Watch) else Watch(check_id("follow_id", item))
+        watches.setdefault(watch.follow_id, watch)
+    if not (isinstance(interval, int | float) and interval >= 0 and math.isfinite(interval)):
+        raise ValueError(f"interval must be a finite number of seconds >= 0, got {interval!r}")
+    for name, value, low in (("concurrency", concurrency, 1), ("buffer", buffer, 0)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ValueError(f"{name} must be a whole number >= {low}, got {value!r}")
+    if rounds is not None and (isinstance(rounds, bool) or not isinstance(rounds, int)):
+        raise ValueError(f"rounds must be a whole number or None, got {rounds!r}")
+    rate = polling_rate(client, max_rate, rate_share)
+    levels = sorted({to_decimal("threshold", t) for t in thresholds})
+    return Monitor(
+        client,
+        list(watches.values()),
+        interval=float(interval),
+        rules=rules,
+        thresholds=levels,
+        rate=rate,
+        concurrency=concurrency,
+        rounds=rounds,
+        buffer=buffer,
+    )

@@ -1,0 +1,105 @@
+"""Pluggable reactions to monitor events: the :class:`Rule` protocol and the spec's two rules.
+
+A rule is any object with ``async def __call__(event, client) -> RuleAction | None``. The
+monitor shows it every event about a follow (:data:`FollowEvent`) as soon as it is seen, in the
+task that polled that follow; a rule returns ``None`` to do nothing, or a :class:`RuleAction`
+saying what it did (with the follow's new settings when it called ``follows.update``, which the
+monitor then uses). The monitor reports it as :class:`RuleFired`, or as :class:`RuleFailed`
+if the rule raised. A rule that wants a name other than its class's sets ``name``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+import attrs
+
+from .._validation import to_decimal
+from ._events import FollowEvent, PnlThresholdCrossed, RuleAction
+
+if TYPE_CHECKING:
+    from .._client import AsyncCopyTradeClient
+
+__all__ = ["LockInProfitsRule", "ReduceRiskRule", "Rule", "rule_name"]
+
+
+@runtime_checkable
+class Rule(Protocol):
+    async def __call__(
+        self, event: FollowEvent, client: AsyncCopyTradeClient
+    ) -> RuleAction | None: ...
+
+
+def rule_name(rule: Rule) -> str:
+    name = getattr(rule, "name", None)
+    return name if isinstance(name, str) and name else type(rule).__name__
+
+
+def _decimal(value: object) -> Decimal:
+    return to_decimal("value", value)
+
+
+def _optional_decimal(value: object) -> Decimal | None:
+    return None if value is None else to_decimal("value", value)
+
+
+@attrs.frozen
+class ReduceRiskRule:
+    """When a follow's PnL % falls through ``trigger`` (default -10 %), tighten its stop-loss.
+
+    The stop-loss becomes ``stop_loss`` percent of the copy amount (default 10, half the spec's
+    20), unless the monitor knows a tighter one is set already; with ``leverage`` it also lowers
+    the leverage, which applies to positions opened from then on. If the follow has already
+    lost more than the new stop-loss, the exchange stops it at once.
+    """
+
+    trigger: Decimal = attrs.field(default=Decimal("-10"), converter=_decimal)
+    stop_loss: Decimal = attrs.field(default=Decimal("10"), converter=_decimal)
+    leverage: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
+
+    async def __call__(self, event: FollowEvent, client: AsyncCopyTradeClient) -> RuleAction | None:
+        if not isinstance(event, PnlThresholdCrossed) or event.direction != "down":
+            return None
+        if event.pnl_percent > self.trigger:
+            return None
+        known = event.watch.stop_loss
+        tighten = known is None or self.stop_loss < known
+        if not tighten and self.leverage is None:
+            return None
+        settings = await client.follows.update(
+            event.follow_id,
+            stop_loss=self.stop_loss if tighten else None,
+            leverage=self.leverage,
+        )
+        done = [f"stop-loss {known} -> {self.stop_loss}%"] if tighten else []
+        if self.leverage is not None:
+            done.append(f"leverage -> {self.leverage}x")
+        return RuleAction(f"PnL {event.pnl_percent}%: " + ", ".join(done), settings)
+
+
+@attrs.frozen
+class LockInProfitsRule:
+    """When a follow's PnL % rises through ``trigger`` (default +30 %), lock in profit.
+
+    The API has no trailing stop, and a stop-loss cannot be set above break-even, so locking
+    in means lowering the take-profit to ``take_profit`` percent of the copy amount (default 10,
+    against the spec's 50): the follow is closed as soon as its total PnL reaches that, and at
+    once if it already has. A take-profit the monitor knows to be lower already is left alone.
+    """
+
+    trigger: Decimal = attrs.field(default=Decimal("30"), converter=_decimal)
+    take_profit: Decimal = attrs.field(default=Decimal("10"), converter=_decimal)
+
+    async def __call__(self, event: FollowEvent, client: AsyncCopyTradeClient) -> RuleAction | None:
+        if not isinstance(event, PnlThresholdCrossed) or event.direction != "up":
+            return None
+        if event.pnl_percent < self.trigger:
+            return None
+        known = event.watch.take_profit
+        if known is not None and known <= self.take_profit:
+            return None
+        settings = await client.follows.update(event.follow_id, take_profit=self.take_profit)
+        return RuleAction(
+            f"PnL {event.pnl_percent}%: take-profit {known} -> {self.take_profit}%", settings
+        )

@@ -1,0 +1,97 @@
+"""Risk sizing: how much of a balance one copy may use, in exact Decimal arithmetic.
+
+The spec's sketch does ``float(balance) * (risk / 100)`` and sends ``str()`` of the result,
+which can ask for more than the balance by a binary rounding error and sends more decimals
+than the exchange accepts. Here every amount is a :class:`~decimal.Decimal`, the result is
+rounded *down* to the exchange's precision, and it never exceeds the balance.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_FLOOR, Context, Decimal, localcontext
+
+from .._validation import to_decimal
+
+__all__ = ["DEFAULT_PRECISION", "size_copy_amount", "split_amount"]
+
+#: The exchange's copy-amount step: cents.
+DEFAULT_PRECISION = Decimal("0.01")
+
+# Wide enough that products and quotients of any sane amounts are exact, and independent of
+# whatever decimal context the caller has set; a quotient that is not exact (1/3) rounds
+# toward minus infinity, so rounding can never lift a share above its true value.
+_EXACT = Context(prec=80, rounding=ROUND_FLOOR)
+
+
+def _check_precision(precision: object) -> Decimal:
+    step = to_decimal("precision", precision)
+    if step <= 0:
+        raise ValueError(f"precision must be greater than 0, got {step}")
+    return step
+
+
+def _round_down(amount: Decimal, step: Decimal) -> Decimal:
+    """The largest multiple of ``step`` that is <= ``amount`` (``amount`` >= 0)."""
+    with localcontext(_EXACT):
+        units = amount // step
+        result = units * step
+    # Show it with the step's decimals (0.01 -> "12.30"), without changing its value.
+    exponent = step.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < 0:
+        result = result.quantize(Decimal(1).scaleb(exponent), context=_EXACT)
+    return result
+
+
+def size_copy_amount(
+    balance: object,
+    risk_percent: object,
+    *,
+    precision: object = DEFAULT_PRECISION,
+    minimum: object | None = None,
+) -> Decimal:
+    """The copy amount that puts ``risk_percent`` % of ``balance`` at risk, rounded down.
+
+    ``balance``, ``risk_percent``, ``precision`` and ``minimum`` are ``Decimal``, ``int`` or
+    numeric strings; a ``float`` is refused with :class:`ValueError`. The result is a multiple
+    of ``precision``, at most ``balance * risk_percent / 100`` and so never above the balance.
+    ``0 < risk_percent <= 100`` and ``balance >= 0`` are required. When ``minimum`` (the
+    exchange's smallest copy amount) is given and the result falls below it, :class:`ValueError`
+    is raised rather than returning an amount the exchange would refuse.
+    """
+    funds = to_decimal("balance", balance)
+    if funds < 0:
+        raise ValueError(f"balance must not be negative, got {funds}")
+    percent = to_decimal("risk_percent", risk_percent)
+    if not 0 < percent <= 100:
+        raise ValueError(f"risk_percent must be above 0 and at most 100, got {percent}")
+    step = _check_precision(precision)
+    with localcontext(_EXACT):
+        raw = funds * percent / 100
+    amount = _round_down(raw, step)
+    if minimum is not None:
+        floor = to_decimal("minimum", minimum)
+        if amount < floor:
+            raise ValueError(
+                f"{percent}% of {funds} is {amount}, below the minimum copy amount {floor}"
+            )
+    return amount
+
+
+def split_amount(
+    total: object, parts: int, *, precision: object = DEFAULT_PRECISION
+) -> tuple[Decimal, Decimal]:
+    """Split ``total`` into ``parts`` equal shares rounded down to ``precision``.
+
+    Returns ``(share, remainder)`` with ``share * parts + remainder == total`` and
+    ``0 <= remainder``: the remainder stays unallocated, so the shares never exceed the total.
+    """
+    amount = to_decimal("total", total)
+    if amount < 0:
+        raise ValueError(f"total must not be negative, got {amount}")
+    if isinstance(parts, bool) or not isinstance(parts, int) or parts < 1:
+        raise ValueError(f"parts must be a whole number >= 1, got {parts!r}")
+    step = _check_precision(precision)
+    with localcontext(_EXACT):
+        share = _round_down(amount / parts, step)
+        remainder = amount - share * parts
+    return share, remainder

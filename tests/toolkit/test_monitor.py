@@ -1,0 +1,349 @@
+"""monitor against the sandbox: events, rules, failures, stop inference, cancellation, rate."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from decimal import Decimal
+from typing import Any
+
+import anyio
+import anyio.lowlevel
+import pytest
+
+from copytrade_async import APIError, RateLimit, RateLimits
+from copytrade_async.toolkit import (
+    FollowEnded,
+    FollowEvent,
+    LockInProfitsRule,
+    MonitorEvent,
+    PnlThresholdCrossed,
+    PositionClosed,
+    PositionOpened,
+    ReduceRiskRule,
+    RoundCompleted,
+    RuleAction,
+    RuleFailed,
+    RuleFired,
+    Watch,
+    WatchFailed,
+    client_rate,
+    monitor,
+)
+
+from .conftest import MakeClient, open_follows, traders_with_positions
+
+D = Decimal
+
+
+async def collect(watch: Any, *, advance: Any = None, step: float = 0) -> list[MonitorEvent]:
+    events: list[MonitorEvent] = []
+    async with watch as stream:
+        async for event in stream:
+            events.append(event)
+            if isinstance(event, RoundCompleted) and advance is not None:
+                advance(step)
+    return events
+
+
+def of(kind: type[Any], events: list[MonitorEvent]) -> list[Any]:
+    return [e for e in events if isinstance(e, kind)]
+
+
+async def test_reports_positions_and_rounds(make_client: MakeClient) -> None:
+    client = make_client(seed=11, traders=60)
+    ids = open_follows(client.exchange, traders_with_positions(client.exchange)[:5])
+    events = await collect(
+        monitor(client, ids, interval=0, rounds=12), advance=client.exchange.advance, step=900
+    )
+    rounds = of(RoundCompleted, events)
+    assert [r.round for r in rounds] == list(range(1, 13))
+    assert all(r.polled == 5 and r.failed == 0 for r in rounds)
+    opened = of(PositionOpened, events)
+    assert {e.follow_id for e in opened if e.round == 1} == set(ids)  # all copy open positions
+    assert of(PositionClosed, events)  # traders trade during 3 simulated hours
+    # Every event of a round comes before that round's RoundCompleted.
+    last_round = 0
+    for event in events:
+        assert event.round >= last_round
+        if isinstance(event, RoundCompleted):
+            last_round = event.round + 1
+
+
+async def test_a_failing_follow_is_reported_and_the_others_go_on(make_client: MakeClient) -> None:
+    client = make_client(seed=11, traders=40)
+    ids = open_follows(client.exchange, traders_with_positions(client.exchange)[:3])
+    events = await collect(monitor(client, [*ids, "999"], interval=0, rounds=3))
+    failed = of(WatchFailed, events)
+    assert [(e.follow_id, e.round) for e in failed] == [("999", 1), ("999", 2), ("999", 3)]
+    assert all(isinstance(e.error, APIError) and e.error.code == "40034" for e in failed)
+    assert all((r.polled, r.failed) == (4, 1) for r in of(RoundCompleted, events))
+    assert {e.follow_id for e in of(PositionOpened, events)} == set(ids)
+
+
+async def test_rules_fire_and_change_settings(make_client: MakeClient) -> None:
+    client = make_client(seed=11, traders=60)
+    ids = open_follows(client.exchange, traders_with_positions(client.exchange)[:8], D(1000))
+    for follow_id in ids:
+        await client.follows.update(follow_id, take_profit=D(1000), stop_loss=D(100))
+    seen: list[FollowEvent] = []
+
+    class Spy:
+        name = "spy"
+
+        async def __call__(self, event: FollowEvent, client: Any) -> RuleAction | None:
+            seen.append(event)
+            return None
+
+    class Broken:
+        async def __call__(self, event: FollowEvent, client: Any) -> RuleAction | None:
+            if isinstance(event, PnlThresholdCrossed):
+                raise RuntimeError("rule bug")
+            return None
+
+    rules = (
+        ReduceRiskRule(trigger="-0.01", stop_loss=D(90)),
+        LockInProfitsRule(trigger="0.01", take_profit=D(900)),
+        Spy(),
+        Broken(),
+    )
+    watches = [Watch(f, copy_amount=D(1000), take_profit=D(1000), stop_loss=D(100)) for f in ids]
+    events = await collect(
+        monitor(client, watches, interval=0, rounds=6, rules=rules, thresholds=("-0.01", "0.01")),
+        advance=client.exchange.advance,
+        step=600,
+    )
+    fired = of(RuleFired, events)
+    reduce = [e for e in fired if e.rule == "ReduceRiskRule"]
+    lock = [e for e in fired if e.rule == "LockInProfitsRule"]
+    assert reduce and lock
+    for event in reduce:
+        assert isinstance(event.trigger, PnlThresholdCrossed) and event.trigger.direction == "down"
+        assert event.action.settings is not None and event.action.settings.stop_loss == D(90)
+        assert client.exchange.follow_info(event.follow_id).stop_loss == D(90)
+    for event in lock:
+        assert client.exchange.follow_info(event.follow_id).take_profit == D(900)
+    # Each rule acts once per follow: afterwards the monitor knows the new, tighter settings.
+    assert len({e.follow_id for e in reduce}) == len(reduce)
+    assert len({e.follow_id for e in lock}) == len(lock)
+    failures = of(RuleFailed, events)
+    assert failures and all(isinstance(e.error, RuntimeError) for e in failures)
+    assert {e.rule for e in failures} == {"Broken"}
+    follow_events = [
+        e for e in events if not isinstance(e, RuleFired | RuleFailed | RoundCompleted)
+    ]
+    assert sorted(map(repr, seen)) == sorted(map(repr, follow_events))
+
+
+async def test_stops_by_tp_sl_are_inferred_honestly(make_client: MakeClient) -> None:
+    client = make_client(seed=5, traders=120)
+    exchange = client.exchange
+    ids = open_follows(exchange, traders_with_positions(exchange)[:20], D(1000))
+    tp, sl = D("1.5"), D("1.5")
+    for follow_id in ids:
+        await client.follows.update(follow_id, take_profit=tp, stop_loss=sl)
+    watches = [Watch(f, copy_amount=D(1000), take_profit=tp, stop_loss=sl) for f in ids]
+    events = await collect(
+        monitor(client, watches, interval=0, rounds=30), advance=exchange.advance, step=120
+    )
+    stopped = of(FollowEnded, events)
+    assert len(stopped) >= 3
+    for event in stopped:
+        info = exchange.follow_info(event.follow_id)
+        assert event.inferred and info.status == "stopped"
+        assert event.reason == info.stop_reason  # what the exchange says it did
+        assert event.realized_pnl == info.realized_pnl
+        # Once stopped, it is no longer polled.
+        assert not [e for e in events if getattr(e, "follow_id", None) == event.follow_id
+                    and e.round > event.round]  # fmt: skip
+    # No false alarm: every follow still active was never reported stopped.
+    reported = {e.follow_id for e in stopped}
+    for follow_id in ids:
+        if exchange.follow_info(follow_id).status == "active":
+            assert follow_id not in reported
+
+
+async def test_cancelling_mid_watch_returns_promptly_and_leaks_nothing(
+    make_client: MakeClient,
+) -> None:
+    client = make_client(seed=11, traders=80, inactive_share=0.0, max_follows=80)
+    ids = open_follows(client.exchange, client.exchange.trader_ids()[:60])
+    before = len(asyncio.all_tasks())
+    seen: list[MonitorEvent] = []
+    started = time.perf_counter()
+    with anyio.move_on_after(0.3) as scope:  # a round of 60 at 20/s would take 3.75 s
+        async with monitor(client, ids, interval=0, max_rate=20) as stream:
+            async for event in stream:
+                seen.append(event)
+    assert scope.cancelled_caught
+    assert time.perf_counter() - started < 1.0
+    assert seen and not of(RoundCompleted, seen)
+    await anyio.lowlevel.checkpoint()
+    assert len(asyncio.all_tasks()) == before
+
+
+async def test_breaking_out_of_the_stream_stops_the_polls(make_client: MakeClient) -> None:
+    client = make_client(seed=11, traders=40, inactive_share=0.0)
+    ids = open_follows(client.exchange, client.exchange.trader_ids()[:30])
+    before = len(asyncio.all_tasks())
+    async with monitor(client, ids, interval=0, max_rate=50) as stream:
+        async for _ in stream:
+            break
+    requests = client.exchange.stats.total
+    await anyio.sleep(0.2)
+    assert client.exchange.stats.total == requests
+    assert len(asyncio.all_tasks()) == before
+
+
+async def test_thousand_follows_within_the_rate_limit(make_client: MakeClient) -> None:
+    """1,000 followIds, two full rounds: the client stays under the exchange's limit. The
+    sandbox allows 1,000 requests per second with a burst of only 10, so any burst above the
+    rate would be answered 429."""
+    rate = 1000
+    client = make_client(
+        seed=21,
+        traders=1000,
+        inactive_share=0.0,
+        max_follows=1000,
+        deposit=D(2_000_000),
+        rate_limit=rate,
+        rate_burst=10,
+        rate_limits=RateLimits(
+            groups={"copytrading": RateLimit.per_second(rate)}, global_limit=None
+        ),
+    )
+    exchange = client.exchange
+    ids = open_follows(exchange, exchange.trader_ids())
+    assert len(set(ids)) == 1000
+    exchange.stats.reset()
+    watch = monitor(client, ids, interval=0, rounds=2)
+    assert client_rate(client) == rate
+    assert watch.round_interval >= 1000 / rate
+    started = time.perf_counter()
+    events = await collect(watch, advance=exchange.advance, step=60)
+    elapsed = time.perf_counter() - started
+    rounds = of(RoundCompleted, events)
+    assert [(r.polled, r.failed) for r in rounds] == [(1000, 0), (1000, 0)]
+    assert elapsed >= 1000 / rate  # the second round waited for its slot
+    stats = exchange.stats
+    assert stats.rate_limited == 0
+    assert stats.by_status() == {200: stats.total}
+    assert stats.by_path()["/api/mix/v1/copytrading/positions"] == 2000
+    assert stats.max_requests_in_window(1.0) <= rate
+
+
+async def test_paces_itself_when_the_client_has_no_limiter(make_client: MakeClient) -> None:
+    """With the client's limiter off, ``max_rate`` alone keeps polling under the limit."""
+    client = make_client(
+        seed=22,
+        traders=100,
+        inactive_share=0.0,
+        max_follows=100,
+        rate_limit=100,
+        rate_burst=3,
+        rate_limits=None,
+    )
+    ids = open_follows(client.exchange, client.exchange.trader_ids())
+    client.exchange.stats.reset()
+    assert client_rate(client) is None
+    events = await collect(monitor(client, ids, interval=0, rounds=1, max_rate=100))
+    assert of(RoundCompleted, events)[0].polled == 100
+    assert client.exchange.stats.rate_limited == 0
+
+
+def test_rate_comes_from_the_client_or_the_default(make_client: MakeClient) -> None:
+    slow = make_client(rate_limits=RateLimits.default())
+    assert client_rate(slow) == 10
+    assert monitor(slow, ["1", "2"]).rate == 8  # 80 % of 10/s
+    big = monitor(slow, [str(i) for i in range(1000)], interval=1)
+    assert big.round_interval == 125  # 1,000 polls at 8/s
+    assert monitor(make_client(rate_limits=None), ["1"], rate_share=1).rate == 10
+    with pytest.raises(ValueError, match="rate_share"):
+        monitor(slow, ["1"], rate_share=0)
+    with pytest.raises(ValueError, match="interval"):
+        monitor(slow, ["1"], interval=-1)
+
+
+async def test_an_error_in_the_consumer_propagates_as_itself(make_client: MakeClient) -> None:
+    client = make_client(seed=11, traders=30)
+    ids = open_follows(client.exchange, traders_with_positions(client.exchange)[:2])
+    before = len(asyncio.all_tasks())
+    watch = monitor(client, ids, interval=0)
+    with pytest.raises(KeyError, match="consumer"):
+        async with watch as stream:
+            async for _ in stream:
+                raise KeyError("consumer")
+    assert len(asyncio.all_tasks()) == before
+    with pytest.raises(RuntimeError, match="only once"):
+        async with watch:
+            pass
+    with pytest.raises(RuntimeError, match="async with"):
+        async for _ in monitor(client, ids):
+            pass
+
+
+async def test_a_failed_history_read_is_retried_next_round(make_client: MakeClient) -> None:
+    client = make_client(seed=11, traders=30)
+    exchange = client.exchange
+    [follow_id] = open_follows(exchange, traders_with_positions(exchange)[:1])
+    inner = client.history
+    calls: list[str] = []
+
+    class FlakyHistory:
+        def list(self, follow_id: str, **kwargs: Any) -> Any:
+            calls.append(follow_id)
+            if len(calls) == 1:
+                raise APIError("history.list", "50001", "busy", http_status=500)
+            return inner.list(follow_id, **kwargs)
+
+    client.history = FlakyHistory()  # type: ignore[assignment]
+    # Tiny TP/SL on the watch, so that whatever the follow made when it was stopped reads as
+    # past one of them: this test is about the mechanics, not the exchange's rule.
+    watch = Watch(follow_id, copy_amount=D(1000), take_profit="0.0001", stop_loss="0.0001")
+    events: list[MonitorEvent] = []
+    async with monitor(client, [watch], interval=0, rounds=5) as stream:
+        async for event in stream:
+            events.append(event)
+            if isinstance(event, RoundCompleted) and event.round == 1:
+                exchange.advance(600)
+                await client.follows.stop(follow_id)
+    assert [r.round for r in of(RoundCompleted, events)] == [1, 2, 3]  # then nothing to watch
+    assert {e.round for e in of(PositionClosed, events)} == {2}
+    [failed] = of(WatchFailed, events)
+    assert failed.round == 2 and isinstance(failed.error, APIError)
+    [stopped] = of(FollowEnded, events)
+    assert stopped.round == 3 and stopped.inferred
+    assert stopped.realized_pnl == exchange.follow_info(follow_id).realized_pnl != 0
+    assert stopped.reason == ("take_profit" if stopped.realized_pnl > 0 else "stop_loss")
+    assert len(calls) == 2
+
+
+async def test_a_rule_that_closes_the_follow_is_reported_as_the_exchange_said(
+    make_client: MakeClient,
+) -> None:
+    client = make_client(seed=11, traders=60)
+    exchange = client.exchange
+    ids = open_follows(exchange, traders_with_positions(exchange)[:10])
+    seen: list[FollowEvent] = []
+
+    class Spy:
+        async def __call__(self, event: FollowEvent, client: Any) -> RuleAction | None:
+            seen.append(event)
+            return None
+
+    # Lowering the take-profit to 0.001 % of the copy amount closes a follow in profit at once.
+    rules = (LockInProfitsRule(trigger="0.01", take_profit="0.001"), Spy())
+    events = await collect(
+        monitor(client, ids, interval=0, rounds=6, rules=rules, thresholds=("0.01",)),
+        advance=exchange.advance,
+        step=300,
+    )
+    ended = of(FollowEnded, events)
+    assert ended
+    for event in ended:
+        assert (event.reason, event.inferred) == ("settings_update", False)
+        info = exchange.follow_info(event.follow_id)
+        assert (info.status, info.stop_reason) == ("stopped", "take_profit")
+        assert event in seen  # rules are shown it too
+        later = [e for e in events if getattr(e, "follow_id", None) == event.follow_id]
+        assert all(e.round <= event.round for e in later)
