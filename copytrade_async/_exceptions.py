@@ -14,8 +14,9 @@
     │   └── ServerError                HTTP 5xx
     ├── APIConnectionError             the request did not get an answer
     │   └── APITimeoutError
-    └── ResponseDecodeError            the body is not JSON or not the envelope
-        └── ResponseValidationError    the envelope's data does not fit the record
+    ├── ResponseDecodeError            the body is not JSON or not the envelope
+    │   └── ResponseValidationError    the envelope's data does not fit the record
+    └── toolkit.PortfolioError         diversify() failed; says what was rolled back
 
 No message ever carries the secret, the passphrase or a signature: errors are built only
 from the endpoint name, the status, the exchange's code and message, and our own text.
