@@ -94,7 +94,9 @@ class AsyncCopyTradeClient:
             credentials=credentials,
             http=http,
             owns_http=http_client is None,
-            limiter=create_rate_limiter(
+            limiter=rate_limiter
+            if rate_limiter is not None
+            else create_rate_limiter(
                 RateLimits.default() if rate_limits is _UNSET else rate_limits
             ),
             retry_template=build_retry_template(options.backoff_base, options.backoff_max),

@@ -110,3 +110,31 @@ def test_bad_configuration(kwargs: dict[str, object], needle: str) -> None:
 def test_empty_credentials_are_refused() -> None:
     with pytest.raises(ValueError, match="api_secret"):
         AsyncCopyTradeClient(api_key="k", api_secret="", passphrase="p")
+
+
+async def test_a_given_rate_limiter_is_used(mock_api: respx.MockRouter) -> None:
+    class Recording:
+        def __init__(self) -> None:
+            self.acquired: list[str] = []
+            self.paused: list[float] = []
+            self.closed = False
+
+        async def acquire(self, group: str) -> float:
+            self.acquired.append(group)
+            return 0.0
+
+        async def pause(self, seconds: float) -> None:
+            self.paused.append(seconds)
+
+        async def aclose(self) -> None:
+            self.closed = True
+
+    limiter = Recording()
+    mock_api.get(f"{PREFIX}/positions").mock(
+        side_effect=[httpx.Response(429, text="", headers={"Retry-After": "0"}), ok([])]
+    )
+    async with make(rate_limiter=limiter) as client:
+        await client.follows.positions("1")
+    assert limiter.acquired == ["copytrading", "copytrading"]
+    assert limiter.paused == [0.0]
+    assert limiter.closed
