@@ -1,8 +1,12 @@
 """copytrade_async: an asyncio client for a copy-trading futures REST API.
 
 Start with :class:`AsyncCopyTradeClient`, or :meth:`AsyncCopyTradeClient.sandbox` for a client
-on an in-process simulated exchange.
+on an in-process simulated exchange. The subpackages are :mod:`copytrade_async.sandbox` (the
+simulated exchange) and :mod:`copytrade_async.toolkit` (sizing, scoring, diversifying,
+monitoring). ``RedisRateLimiter`` and ``fleet_share`` (extra ``[redis]``) load on first use.
 """
+
+from typing import TYPE_CHECKING
 
 from ._client import AsyncCopyTradeClient, SandboxClient
 from ._config import ClientOptions, RequestEvent, RequestHook
@@ -44,6 +48,10 @@ from ._models import (
 )
 from ._pagination import AsyncPaginator
 from ._ratelimit import InMemoryRateLimiter, RateLimit, RateLimiter, RateLimits
+
+if TYPE_CHECKING:  # at run time, imported on first use: they need the [redis] extra
+    from ._ratelimit_redis import RedisRateLimiter as RedisRateLimiter
+    from ._ratelimit_redis import fleet_share as fleet_share
 
 __version__ = "0.1.0"
 
@@ -92,3 +100,11 @@ __all__ = [
     "__version__",
     "converter",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name in ("RedisRateLimiter", "fleet_share"):
+        from . import _ratelimit_redis
+
+        return getattr(_ratelimit_redis, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,1 @@
+"""Fleet tests: the Redis-backed rate limiter, several worker processes, one sandbox."""

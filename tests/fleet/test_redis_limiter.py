@@ -1,0 +1,344 @@
+"""RedisRateLimiter against a real redis-server: the Lua buckets, the shared pause, the
+fallback when Redis is down or hangs, closing and cancelling."""
+
+from __future__ import annotations
+
+import logging
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from decimal import Decimal
+
+import anyio
+import pytest
+import redis.asyncio as aioredis
+
+from copytrade_async import AsyncCopyTradeClient, RateLimit, RateLimiter, RateLimitError, RateLimits
+from copytrade_async._ratelimit_redis import RedisRateLimiter, fleet_share
+from copytrade_async._ratelimit_redis_script import bucket_args, global_key, group_key, pause_key
+from copytrade_async.sandbox import SANDBOX_API_KEY, SandboxConfig
+
+from .conftest import RedisServer, free_port
+
+LOGGER = "copytrade_async"
+
+
+def only(group: str, rate: float, burst: int = 1) -> RateLimits:
+    return RateLimits(groups={group: RateLimit.per_second(rate, burst=burst)}, global_limit=None)
+
+
+def messages(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == LOGGER and r.levelno == level]
+
+
+def assert_within_rate(times: Sequence[float], rate: float, burst: int, slack: float) -> None:
+    """At most ``burst + rate * T`` grants in any window of ``T``, where each observed time may
+    lag its grant by up to ``slack`` seconds."""
+    times = sorted(times)
+    for i in range(len(times)):
+        for j in range(i, len(times)):
+            allowed = burst + rate * (times[j] - times[i] + slack)
+            assert j - i + 1 <= allowed, (i, j, times[j] - times[i])
+
+
+# -- pure parts -----------------------------------------------------------------------------
+
+
+def test_bucket_args_round_the_interval_up() -> None:
+    assert bucket_args(RateLimit.per_minute(6000)) == (10_000, 0)
+    assert bucket_args(RateLimit.per_second(10, burst=3)) == (100_000, 200_000)
+    interval, tolerance = bucket_args(RateLimit.per_second(3, burst=2))
+    assert interval == 333_334 and tolerance == interval  # never faster than 3/s
+
+
+def test_fleet_share_divides_rates_and_bursts() -> None:
+    limits = RateLimits(
+        groups={"copytrading": RateLimit.per_second(10, burst=8)},
+        global_limit=RateLimit.per_minute(6000),
+    )
+    share = fleet_share(limits, 4)
+    assert share.groups["copytrading"] == RateLimit(rate=2.5, burst=2)
+    assert share.global_limit == RateLimit(rate=25.0, burst=1)
+    assert fleet_share(RateLimits(global_limit=None), 3).global_limit is None
+
+
+def test_keys_share_one_cluster_slot() -> None:
+    keys = [pause_key("acct"), global_key("acct"), group_key("acct", "copytrading")]
+    assert keys == ["{acct}:paused", "{acct}:global", "{acct}:group:copytrading"]
+
+
+def test_constructor_checks_its_arguments() -> None:
+    limits = RateLimits.default()
+    with pytest.raises(ValueError, match="fleet_size"):
+        RedisRateLimiter("redis://127.0.0.1:1", limits, fleet_size=0)
+    with pytest.raises(ValueError, match="prefix"):
+        RedisRateLimiter("redis://127.0.0.1:1", limits, fleet_size=1, prefix="")
+    with pytest.raises(ValueError, match="timeout"):
+        RedisRateLimiter("redis://127.0.0.1:1", limits, fleet_size=1, timeout=0)
+    with pytest.raises(TypeError, match="redis"):
+        RedisRateLimiter(object(), limits, fleet_size=1)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="limits"):
+        RedisRateLimiter("redis://127.0.0.1:1", None, fleet_size=1)  # type: ignore[arg-type]
+
+
+def test_importing_the_package_does_not_import_redis() -> None:
+    code = "import sys, copytrade_async, copytrade_async.sandbox; sys.exit('redis' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+# -- the Lua buckets ------------------------------------------------------------------------
+
+
+async def test_is_a_rate_limiter(redis_server: RedisServer) -> None:
+    async with RedisRateLimiter(redis_server.url, RateLimits.default(), fleet_size=2) as limiter:
+        assert isinstance(limiter, RateLimiter)
+        assert limiter.using_redis and limiter.fleet_size == 2 and limiter.prefix == "copytrade"
+        assert limiter.fallback_limits == fleet_share(RateLimits.default(), 2)
+        assert await limiter.acquire("copytrading") == pytest.approx(0, abs=0.05)
+
+
+async def test_a_full_bucket_lets_a_burst_through_then_spaces_requests(
+    redis_server: RedisServer,
+) -> None:
+    async with RedisRateLimiter(redis_server.url, only("g", 10, burst=5), fleet_size=1) as limiter:
+        started = time.monotonic()
+        for _ in range(5):
+            await limiter.acquire("g")
+        assert time.monotonic() - started < 0.05
+        assert await limiter.acquire("g") == pytest.approx(0.1, abs=0.04)
+
+
+async def test_state_lives_in_redis_on_its_clock_and_expires_when_full(
+    redis_server: RedisServer,
+) -> None:
+    redis = aioredis.Redis.from_url(redis_server.url)
+    async with redis, RedisRateLimiter(redis, only("g", 20, burst=2), fleet_size=1) as limiter:
+        await limiter.acquire("g")
+        await limiter.acquire("g")
+        seconds, micros = await redis.time()
+        tat = int(await redis.get(group_key("copytrade", "g")) or 0)
+        # Two tokens at 50 ms: the bucket is full again 100 ms after the first, on Redis time.
+        assert tat - (seconds * 1_000_000 + micros) == pytest.approx(100_000, abs=30_000)
+        assert 0 < await redis.pttl(group_key("copytrade", "g")) <= 101
+        await anyio.sleep(0.15)
+        assert await redis.keys("*") == []  # an idle fleet leaves nothing behind
+
+
+async def test_many_limiters_never_exceed_burst_plus_rate_times_t(
+    redis_server: RedisServer,
+) -> None:
+    group_rate, group_burst, global_rate, global_burst = 40.0, 4, 60.0, 6
+    limits = RateLimits(
+        groups={name: RateLimit.per_second(group_rate, burst=group_burst) for name in "ab"},
+        global_limit=RateLimit.per_second(global_rate, burst=global_burst),
+    )
+    grants: list[tuple[float, str]] = []
+    duration = 1.5
+    async with (
+        RedisRateLimiter(redis_server.url, limits, fleet_size=4) as l1,
+        RedisRateLimiter(redis_server.url, limits, fleet_size=4) as l2,
+        RedisRateLimiter(redis_server.url, limits, fleet_size=4) as l3,
+        RedisRateLimiter(redis_server.url, limits, fleet_size=4) as l4,
+    ):
+        rng = random.Random(7)
+        deadline = time.monotonic() + duration
+
+        async def worker(limiter: RedisRateLimiter) -> None:
+            while time.monotonic() < deadline:
+                group = rng.choice("ab")
+                await limiter.acquire(group)
+                grants.append((time.monotonic(), group))
+
+        async with anyio.create_task_group() as tasks:
+            for limiter in (l1, l2, l3, l4):
+                for _ in range(3):
+                    tasks.start_soon(worker, limiter)
+    slack = 0.02  # between the script's grant and our reading of the clock
+    assert_within_rate([t for t, _ in grants], global_rate, global_burst, slack)
+    for name in "ab":
+        assert_within_rate([t for t, g in grants if g == name], group_rate, group_burst, slack)
+    # ... and the budget is used, not starved: the global bucket is the binding one.
+    assert len(grants) >= 0.9 * (global_burst + global_rate * duration)
+
+
+async def test_a_refusal_takes_nothing_from_the_other_bucket(redis_server: RedisServer) -> None:
+    limits = RateLimits(
+        groups={"slow": RateLimit.per_second(1)},
+        global_limit=RateLimit.per_second(1, burst=3),
+    )
+    async with RedisRateLimiter(redis_server.url, limits, fleet_size=1) as limiter:
+        assert await limiter.acquire("slow") < 0.05
+        with anyio.move_on_after(0.2):  # "slow" is empty: refused, again and again
+            await limiter.acquire("slow")
+        # The refusals took nothing from the global bucket: two tokens remain of three.
+        assert await limiter.acquire("other") < 0.05
+        assert await limiter.acquire("other") < 0.05
+        assert await limiter.acquire("other") > 0.5
+
+
+# -- the shared pause -----------------------------------------------------------------------
+
+
+async def test_a_pause_is_seen_by_every_limiter(redis_server: RedisServer) -> None:
+    limits = only("g", 1000, burst=1000)
+    async with (
+        RedisRateLimiter(redis_server.url, limits, fleet_size=2) as first,
+        RedisRateLimiter(redis_server.url, limits, fleet_size=2) as second,
+    ):
+        await first.pause(0.4)
+        assert await second.acquire("g") == pytest.approx(0.4, abs=0.08)
+        assert await second.acquire("other") < 0.05  # over: no pause left
+
+
+async def test_a_pause_only_ever_extends(redis_server: RedisServer) -> None:
+    redis = aioredis.Redis.from_url(redis_server.url)
+    limits = only("g", 1000, burst=1000)
+    async with (
+        redis,
+        RedisRateLimiter(redis, limits, fleet_size=3) as first,
+        RedisRateLimiter(redis, limits, fleet_size=3) as second,
+        RedisRateLimiter(redis, limits, fleet_size=3) as third,
+    ):
+        await first.pause(0.5)
+        await second.pause(0.1)  # shorter: changes nothing
+        assert await redis.pttl(pause_key("copytrade")) > 350
+        assert await third.acquire("g") == pytest.approx(0.5, abs=0.08)
+        await first.pause(0.1)
+        await second.pause(0.3)  # longer: extends
+        assert await third.acquire("g") == pytest.approx(0.3, abs=0.08)
+
+
+async def test_a_429_pauses_the_whole_fleet(redis_server: RedisServer) -> None:
+    """End to end: the sandbox answers 429, the client pauses its limiter, and another worker's
+    limiter waits out the Retry-After."""
+    generous = RateLimits(groups={}, global_limit=RateLimit.per_second(1000, burst=100))
+    other = RedisRateLimiter(redis_server.url, generous, fleet_size=2)
+    client = AsyncCopyTradeClient.sandbox(
+        config=SandboxConfig(rate_limit=1, rate_burst=1),
+        rate_limiter=RedisRateLimiter(redis_server.url, generous, fleet_size=2),
+        max_retries=0,
+    )
+    async with client, other:
+        trader = client.exchange.trader_ids(active=True)[0]
+        follow = client.exchange.follow(SANDBOX_API_KEY, trader, Decimal(100), Decimal(2), "cross")
+        await client.follows.positions(str(follow["followId"]))
+        with pytest.raises(RateLimitError) as caught:
+            await client.follows.positions(str(follow["followId"]))
+        assert caught.value.retry_after is not None and caught.value.retry_after > 0.5
+        assert await other.acquire("copytrading") > 0.4
+
+
+# -- closing and cancelling -----------------------------------------------------------------
+
+
+async def test_closing_wakes_waiters_and_fails_later_calls(redis_server: RedisServer) -> None:
+    limiter = RedisRateLimiter(redis_server.url, only("g", 1), fleet_size=1)
+    await limiter.acquire("g")
+    outcome: list[BaseException] = []
+
+    async def waiter() -> None:
+        try:
+            await limiter.acquire("g")
+        except anyio.ClosedResourceError as exc:
+            outcome.append(exc)
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(waiter)
+        tasks.start_soon(waiter)  # queued behind the first on the group's lock
+        await anyio.sleep(0.1)
+        started = time.monotonic()
+        await limiter.aclose()
+    assert time.monotonic() - started < 0.2 and len(outcome) == 2
+    with pytest.raises(anyio.ClosedResourceError):
+        await limiter.acquire("g")
+    await limiter.pause(1)  # harmless
+    await limiter.aclose()  # idempotent
+
+
+async def test_a_cancelled_waiter_takes_nothing(redis_server: RedisServer) -> None:
+    limits = only("g", 2)
+    async with (
+        RedisRateLimiter(redis_server.url, limits, fleet_size=2) as first,
+        RedisRateLimiter(redis_server.url, limits, fleet_size=2) as second,
+    ):
+        await first.acquire("g")  # the next token is 0.5 s away
+        with anyio.move_on_after(0.1):
+            await first.acquire("g")
+        with anyio.move_on_after(0.1):
+            await first.acquire("g")
+        # Nobody took the token the cancelled waiters waited for; the lock was released.
+        assert await second.acquire("g") == pytest.approx(0.3, abs=0.06)
+        assert await first.acquire("g") == pytest.approx(0.5, abs=0.06)
+
+
+# -- falling back and coming back -----------------------------------------------------------
+
+
+async def test_falls_back_to_its_share_when_redis_refuses_then_comes_back(
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, LOGGER)
+    limits = only("g", 40)  # 10/s each for a fleet of 4
+    async with RedisRateLimiter(
+        redis_server.url, limits, fleet_size=4, timeout=0.2, probe_interval=0.1
+    ) as limiter:
+        await limiter.acquire("g")
+        redis_server.kill()
+        started = time.monotonic()
+        for _ in range(11):  # the first from a full local bucket, then 10 at 10/s
+            await limiter.acquire("g")
+        assert time.monotonic() - started == pytest.approx(1.0, abs=0.15)
+        assert not limiter.using_redis
+        assert len(messages(caplog, logging.WARNING)) == 1
+        assert "unreachable" in messages(caplog, logging.WARNING)[0]
+
+        redis_server.start()
+        with anyio.fail_after(2):
+            while not limiter.using_redis:
+                await limiter.acquire("g")
+        await limiter.acquire("g")
+        redis = aioredis.Redis.from_url(redis_server.url)
+        async with redis:
+            assert await redis.exists(group_key("copytrade", "g"))
+        assert len(messages(caplog, logging.INFO)) == 1
+        assert len(messages(caplog, logging.WARNING)) == 1
+
+
+async def test_falls_back_when_redis_hangs(
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, LOGGER)
+    async with RedisRateLimiter(
+        redis_server.url, only("g", 100, burst=10), fleet_size=2, timeout=0.2, probe_interval=0.1
+    ) as limiter:
+        await limiter.acquire("g")
+        redis_server.freeze()
+        started = time.monotonic()
+        async with anyio.create_task_group() as tasks:
+            for _ in range(5):
+                tasks.start_soon(limiter.acquire, "g")
+        assert time.monotonic() - started < 0.5  # one timeout, then the local bucket
+        assert not limiter.using_redis
+        assert len(messages(caplog, logging.WARNING)) == 1
+        await limiter.pause(0.05)  # while Redis is down: local only, no error
+        redis_server.thaw()
+        with anyio.fail_after(2):
+            while not limiter.using_redis:
+                await limiter.acquire("g")
+        assert len(messages(caplog, logging.INFO)) == 1
+
+
+async def test_never_reaching_redis_at_all_still_limits(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, LOGGER)
+    url = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    async with RedisRateLimiter(url, only("g", 20), fleet_size=2, probe_interval=0.05) as limiter:
+        started = time.monotonic()
+        for _ in range(6):
+            await limiter.acquire("g")
+        assert time.monotonic() - started == pytest.approx(0.5, abs=0.1)
+        await limiter.pause(0.1)
+        assert await limiter.acquire("g") >= 0.09
+    assert len(messages(caplog, logging.WARNING)) == 1
+    assert messages(caplog, logging.INFO) == []
