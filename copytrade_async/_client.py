@@ -118,6 +118,13 @@ class AsyncCopyTradeClient:
         return self._options
 
     @property
+    def rate_limits(self) -> RateLimits | None:
+        """The limits this client's rate limiter enforces, or None when it has none (or its
+        backend does not say)."""
+        limits = getattr(self._pipeline.limiter, "limits", None)
+        return limits if isinstance(limits, RateLimits) else None
+
+    @property
     def http_client(self) -> httpx.AsyncClient:
         return self._pipeline.http
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import anyio
 
-from .._ratelimit import COPYTRADING_GROUP, RateLimits
+from .._ratelimit import COPYTRADING_GROUP
 
 if TYPE_CHECKING:
     from .._client import AsyncCopyTradeClient
@@ -21,9 +21,8 @@ DEFAULT_RATE = 10.0
 def client_rate(client: AsyncCopyTradeClient) -> float | None:
     """The requests per second the client's limiter allows on the copy-trading endpoints (the
     lower of the group and global limits), or None when it has no in-memory limits."""
-    limiter = getattr(getattr(client, "_pipeline", None), "limiter", None)
-    limits = getattr(limiter, "limits", None)
-    if not isinstance(limits, RateLimits):
+    limits = client.rate_limits
+    if limits is None:
         return None
     group = limits.groups.get(COPYTRADING_GROUP)
     rates = [limit.rate for limit in (group, limits.global_limit) if limit is not None]
