@@ -1,0 +1,108 @@
+"""Exit codes, and turning an exception into one line on stderr and its exit code."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+
+from .._exceptions import APIConnectionError, APIError, CopyTradeError, ResponseDecodeError
+
+__all__ = [
+    "EPILOG",
+    "EXIT_API_ERROR",
+    "EXIT_CONNECTION",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "CliError",
+    "exit_code_for",
+    "one_line_errors",
+]
+
+EXIT_OK = 0
+#: The exchange answered with an error (unknown trader, insufficient balance, auth, 429...).
+EXIT_API_ERROR = 1
+#: Bad input: a usage error, a value the client refuses, missing credentials.
+EXIT_USAGE = 2
+#: No usable answer: connection failed, timed out, or the response could not be decoded.
+EXIT_CONNECTION = 3
+EXIT_INTERRUPTED = 130
+
+EPILOG = """\b
+Exit codes:
+  0    success
+  1    the exchange answered with an error (for example code 80003)
+  2    bad input: usage error, invalid value, missing credentials
+  3    connection failure, timeout, or an undecodable response
+  130  interrupted (Ctrl-C)
+"""
+
+#: The client's argument names, as the command line spells them.
+_OPTION_NAMES = {
+    "copy_amount": "--amount",
+    "take_profit": "--take-profit",
+    "stop_loss": "--stop-loss",
+    "leverage": "--leverage",
+    "start_time": "--start",
+    "end_time": "--end",
+    "trader_id": "TRADER_ID",
+    "follow_id": "FOLLOW_ID",
+    "base_url": "--base-url",
+    "timeout": "--timeout",
+}
+
+
+class CliError(Exception):
+    """A problem the command itself found; reported as one line with ``exit_code``."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+_NAME_PATTERN = re.compile(r"(?<![\w-])(" + "|".join(_OPTION_NAMES) + r")\b")
+
+
+def _cli_names(message: str) -> str:
+    return _NAME_PATTERN.sub(lambda match: _OPTION_NAMES[match[1]], message)
+
+
+def exit_code_for(exc: BaseException) -> int | None:
+    """The exit code of an exception the command line reports in one line (None: not ours)."""
+    if isinstance(exc, CliError):
+        return exc.exit_code
+    if isinstance(exc, APIError):
+        return EXIT_API_ERROR
+    if isinstance(exc, APIConnectionError | ResponseDecodeError):
+        return EXIT_CONNECTION
+    if isinstance(exc, CopyTradeError):
+        return EXIT_API_ERROR
+    if isinstance(exc, ValueError):
+        return EXIT_USAGE
+    if isinstance(exc, KeyboardInterrupt):
+        return EXIT_INTERRUPTED
+    return None
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted"
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return _cli_names(text) if isinstance(exc, ValueError) else text
+
+
+@contextmanager
+def one_line_errors() -> Iterator[None]:
+    """Report the library's errors, bad values and Ctrl-C as ``error: ...`` and exit with the
+    documented code; anything else (a bug) keeps its traceback."""
+    try:
+        yield
+    except (CopyTradeError, CliError, ValueError, KeyboardInterrupt) as exc:
+        code = exit_code_for(exc)
+        assert code is not None
+        prefix = "" if isinstance(exc, KeyboardInterrupt) else "error: "
+        click.echo(f"{prefix}{_message(exc)}", err=True)
+        raise click.exceptions.Exit(code) from None

@@ -1,0 +1,193 @@
+"""``copytrade history export``: every closed trade of a follow, as CSV or JSON lines.
+
+The walk goes page by page (``totalPage`` from the first page sizes the progress bar, drawn on
+stderr). ``endTime`` is pinned by the client, and an ``orderId`` seen already is skipped, so a
+trade closing during the export neither shifts nor repeats rows. A file is written beside its
+destination and renamed into place at the end: a failed export never leaves a partial file.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from .._client import AsyncCopyTradeClient
+from .._models import HistoryOrder
+from .._validation import MAX_PAGE_SIZE
+from ._context import CliState, pass_state
+from ._output import field_names, flat_row, jsonable
+
+__all__ = ["history", "parse_time"]
+
+
+def parse_time(
+    _ctx: click.Context, _param: click.Parameter, value: str | None
+) -> datetime | int | None:
+    """ISO 8601 (UTC when no offset is given) or integer milliseconds since the epoch."""
+    if value is None:
+        return None
+    text = value.strip()
+    if text.isascii() and text.isdigit():
+        return int(text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is neither ISO 8601 (2024-05-01T00:00:00Z) nor milliseconds since the epoch"
+        ) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+@click.group()
+def history() -> None:
+    """A follow's closed trades."""
+
+
+@history.command("export")
+@click.argument("follow_id")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "jsonl"]),
+    default="csv",
+    show_default=True,
+    help="CSV with a header row, or one JSON object per line.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=str),
+    default="-",
+    show_default=True,
+    help="File to write, or - for stdout.",
+)
+@click.option(
+    "--start",
+    metavar="ISO|MS",
+    callback=parse_time,
+    help="Only trades closed at or after this time (ISO 8601, UTC if no offset, or ms).",
+)
+@click.option(
+    "--end",
+    metavar="ISO|MS",
+    callback=parse_time,
+    help="Only trades closed at or before this time.",
+)
+@click.option(
+    "--page-size",
+    type=click.IntRange(1, MAX_PAGE_SIZE),
+    default=MAX_PAGE_SIZE,
+    show_default=True,
+    help="Trades per request.",
+)
+@pass_state
+def export(
+    state: CliState,
+    follow_id: str,
+    fmt: str,
+    output: str,
+    start: datetime | int | None,
+    end: datetime | int | None,
+    page_size: int,
+) -> None:
+    """Export every closed trade of FOLLOW_ID, newest first.
+
+    Decimals are written exactly as the exchange sent them, times as ISO 8601 UTC.
+    """
+
+    async def walk(client: AsyncCopyTradeClient) -> tuple[int, int]:
+        paginator = client.history.list(
+            follow_id, start_time=start, end_time=end, page_size=page_size
+        )
+        seen: set[str] = set()
+        pages = 0
+        with _destination(output) as stream, _progress() as progress:
+            write = _writer(fmt, stream)
+            task = progress.add_task("history", total=None)
+            async for page in paginator.pages():
+                pages += 1
+                progress.update(
+                    task, total=max(page.total_page, pages), completed=pages, refresh=True
+                )
+                for order in page.items:
+                    if order.order_id not in seen:
+                        seen.add(order.order_id)
+                        write(order)
+        return len(seen), pages
+
+    count, pages = state.run(walk)
+    where = "stdout" if output == "-" else output
+    click.echo(
+        f"exported {_plural(count, 'trade')} ({_plural(pages, 'page')}) to {where}", err=True
+    )
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _progress() -> Progress:
+    console = Console(stderr=True)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("pages"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,  # a log file gets the summary line only
+    )
+
+
+def _writer(fmt: str, stream: IO[str]) -> Callable[[HistoryOrder], None]:
+    if fmt == "jsonl":
+
+        def write_json(order: HistoryOrder) -> None:
+            stream.write(json.dumps(jsonable(order), ensure_ascii=False) + "\n")
+
+        return write_json
+    writer = csv.DictWriter(stream, fieldnames=field_names(HistoryOrder), lineterminator="\n")
+    writer.writeheader()
+
+    def write_csv(order: HistoryOrder) -> None:
+        writer.writerow(flat_row(order))
+
+    return write_csv
+
+
+@contextmanager
+def _destination(output: str) -> Iterator[IO[str]]:
+    if output == "-":
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    target = Path(output)
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    except OSError as exc:
+        raise click.BadParameter(
+            f"cannot write {output}: {exc.strerror}", param_hint="--output"
+        ) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
+            yield stream
+        umask = os.umask(0o022)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)  # mkstemp made it private; give it a new file's mode
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

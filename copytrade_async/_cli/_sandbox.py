@@ -1,0 +1,100 @@
+"""``copytrade sandbox serve`` and ``copytrade demo``: the simulated exchange, for trying things."""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
+from ._context import ENV_API_KEY, ENV_API_SECRET, ENV_BASE_URL, ENV_PASSPHRASE
+from ._errors import CliError
+
+if TYPE_CHECKING:
+    from ..sandbox import SandboxServer
+
+__all__ = ["demo", "sandbox"]
+
+
+@click.group()
+def sandbox() -> None:
+    """The simulated exchange."""
+
+
+@sandbox.command("serve", short_help="Serve a sandbox exchange over HTTP until Ctrl-C.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8765,
+    show_default=True,
+    help="Port to listen on (0 picks a free one).",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the simulation.")
+@click.option(
+    "--rate-limit",
+    type=click.FloatRange(min=0),
+    default=10.0,
+    show_default=True,
+    help="Requests per second per API key (0 turns the limit off).",
+)
+def serve(host: str, port: int, seed: int, rate_limit: float) -> None:
+    """Serve a sandbox exchange over HTTP, in real time, until Ctrl-C.
+
+    It prints its base URL and the credentials it accepts; point any client at it.
+    """
+    from ..sandbox import SandboxConfig, SandboxExchange, SandboxServer, WallClock
+
+    try:
+        import uvicorn  # noqa: F401  (only in the [cli] extra)
+    except ImportError:
+        raise CliError("serving needs uvicorn: pip install 'copytrade-async[cli]'") from None
+    config = SandboxConfig(seed=seed, rate_limit=rate_limit or None)
+    exchange = SandboxExchange(config, clock=WallClock())
+    try:
+        server = SandboxServer(exchange, host, port, log_level="warning")
+    except OSError as exc:
+        raise CliError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    creds = exchange.credentials
+    limit = "no rate limit" if config.rate_limit is None else f"{rate_limit:g} requests/s per key"
+    lines = [
+        f"sandbox exchange (seed {seed}, {limit}) at {server.url}",
+        "it accepts these credentials:",
+        f"  export {ENV_BASE_URL}={shlex.quote(server.url)}",
+        f"  export {ENV_API_KEY}={shlex.quote(creds.api_key)}",
+        f"  export {ENV_API_SECRET}={shlex.quote(creds.api_secret)}",
+        f"  export {ENV_PASSPHRASE}={shlex.quote(creds.passphrase)}",
+        "then, in that shell:",
+        "  copytrade traders list --sort-by profit --limit 5",
+        "Ctrl-C to stop.",
+    ]
+    try:
+        asyncio.run(_serve(server, "\n".join(lines)))
+    finally:
+        click.echo("sandbox stopped", err=True)
+
+
+async def _serve(server: SandboxServer, banner: str) -> None:
+    """Serve; print ``banner`` once the socket accepts connections (not merely bound)."""
+    task = asyncio.create_task(server.serve())
+    while not server.started and not task.done():  # noqa: ASYNC110 (uvicorn only sets a flag)
+        await asyncio.sleep(0.01)
+    if server.started:
+        click.echo(banner)
+    await task
+
+
+@click.command("demo", short_help="Run the toolkit demo on a seeded sandbox (no credentials).")
+@click.option("--seed", type=int, default=7, show_default=True, help="Seed of the sandbox.")
+def demo(seed: int) -> None:
+    """Run the whole toolkit workflow on a seeded in-process sandbox and print a report.
+
+    Ranks traders, sizes and diversifies a budget, watches the follows for twelve simulated
+    hours, stops them and reports the PnL. No credentials, no network.
+    """
+    from ..toolkit import run_demo
+
+    report = asyncio.run(run_demo(seed=seed, out=sys.stdout))
+    raise click.exceptions.Exit(report.exit_status)

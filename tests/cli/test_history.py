@@ -1,0 +1,136 @@
+"""``copytrade history export``: every record, exactly, as CSV or JSON lines."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+
+from copytrade_async.sandbox import SANDBOX_API_KEY, SandboxExchange
+
+from .helpers import one_line, run_cli, start_follow
+
+#: The CSV header and JSON keys, with the exchange's name of each field.
+WIRE_NAMES = {
+    "order_id": "orderId",
+    "symbol": "symbol",
+    "side": "side",
+    "size": "size",
+    "entry_price": "entryPrice",
+    "exit_price": "exitPrice",
+    "profit": "profit",
+    "leverage": "leverage",
+    "status": "status",
+    "create_time": "createTime",
+    "close_time": "closeTime",
+}
+COLUMNS = list(WIRE_NAMES)
+
+
+def ms(text: str) -> int:
+    moment = datetime.fromisoformat(text)
+    assert moment.tzinfo == UTC
+    return (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)
+
+
+@pytest.fixture
+def traded(exchange: SandboxExchange) -> tuple[str, list[dict[str, Any]]]:
+    """A stopped follow with a few dozen closed trades, and its history as the wire has it."""
+    follow_ids = [
+        start_follow(exchange, trader_id, "--leverage", "2")
+        for trader_id in exchange.trader_ids(active=True)[:8]
+    ]
+    for _ in range(48):
+        exchange.advance(1800)  # a simulated day
+    follow_id = max(follow_ids, key=lambda f: exchange.follow_info(f).closed_trades)
+    assert run_cli("follow", "stop", follow_id, exchange=exchange).exit_code == 0
+    raw = exchange.history(SANDBOX_API_KEY, follow_id, page_size=100)
+    records = [dict(item) for item in cast("list[Mapping[str, Any]]", raw["list"])]
+    assert 15 < len(records) < 100, len(records)
+    return follow_id, records
+
+
+def check_rows(rows: list[dict[str, Any]], wire: list[dict[str, Any]]) -> None:
+    """Every record, newest first, each field exactly what the exchange sent."""
+    assert [row["order_id"] for row in rows] == [record["orderId"] for record in wire]
+    for row, record in zip(rows, wire, strict=True):
+        assert list(row) == COLUMNS
+        for name in ("symbol", "side", "size", "entry_price", "exit_price", "profit", "leverage"):
+            assert row[name] == record[WIRE_NAMES[name]], name  # Decimal strings intact
+        assert ms(row["create_time"]) == record["createTime"]
+        assert ms(row["close_time"]) == record["closeTime"]
+
+
+def test_export_csv_to_stdout_over_several_pages(
+    exchange: SandboxExchange, traded: tuple[str, list[dict[str, Any]]]
+) -> None:
+    follow_id, wire = traded
+    result = run_cli("history", "export", follow_id, "--page-size", "7", exchange=exchange)
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    check_rows(rows, wire)
+    pages = -(-len(wire) // 7)
+    assert result.stderr == f"exported {len(wire)} trades ({pages} pages) to stdout\n"
+
+
+def test_export_json_lines_to_a_file(
+    exchange: SandboxExchange, traded: tuple[str, list[dict[str, Any]]], tmp_path: Path
+) -> None:
+    follow_id, wire = traded
+    target = tmp_path / "history.jsonl"
+    args = ("history", "export", follow_id, "--format", "jsonl", "-o", str(target))
+    result = run_cli(*args, exchange=exchange)
+    assert result.exit_code == 0 and result.stdout == ""
+    rows = [json.loads(line) for line in target.read_text().splitlines()]
+    check_rows(rows, wire)
+    assert [p.name for p in tmp_path.iterdir()] == ["history.jsonl"]
+
+
+def test_export_between_times(
+    exchange: SandboxExchange, traded: tuple[str, list[dict[str, Any]]]
+) -> None:
+    follow_id, wire = traded
+    closes = sorted(record["closeTime"] for record in wire)
+    low, high = closes[3], closes[-4]
+    start = datetime.fromtimestamp(low / 1000, UTC).isoformat(timespec="milliseconds")
+    args = ("history", "export", follow_id, "--format", "jsonl", "--start", start)
+    result = run_cli(*args, "--end", str(high), exchange=exchange)
+    assert result.exit_code == 0
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    check_rows(rows, [r for r in wire if low <= r["closeTime"] <= high])
+    assert 0 < len(rows) < len(wire)
+
+
+def test_progress_bar_goes_to_stderr_and_stdout_stays_clean(
+    exchange: SandboxExchange,
+    traded: tuple[str, list[dict[str, Any]]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    follow_id, wire = traded
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # rich draws the bar as on a terminal
+    result = run_cli("history", "export", follow_id, "--page-size", "5", exchange=exchange)
+    assert result.exit_code == 0
+    check_rows(list(csv.DictReader(io.StringIO(result.stdout))), wire)
+    pages = -(-len(wire) // 5)
+    assert f"{pages}/{pages}" in result.stderr and "pages" in result.stderr
+
+
+def test_export_errors(tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    result = run_cli("--sandbox", "history", "export", "77", "-o", str(target))
+    assert result.exit_code == 1
+    assert one_line(result) == "error: history.list: code 40034: follow not found (HTTP 400)"
+    assert list(tmp_path.iterdir()) == []  # no partial file, no leftover temporary file
+
+    bad_time = run_cli("--sandbox", "history", "export", "77", "--start", "yesterday")
+    assert bad_time.exit_code == 2 and "Invalid value for '--start'" in bad_time.stderr
+    backwards = ("--start", "2024-02-01T00:00:00Z", "--end", "2024-01-01")
+    reversed_range = run_cli("--sandbox", "history", "export", "77", *backwards)
+    assert reversed_range.exit_code == 2
+    assert one_line(reversed_range) == "error: --start must not be after --end"
