@@ -47,7 +47,8 @@ from ._models import (
     TraderStatus,
 )
 from ._pagination import AsyncPaginator
-from ._ratelimit import InMemoryRateLimiter, RateLimit, RateLimiter, RateLimits
+from ._ratelimit import RateLimit, RateLimiter, RateLimits
+from ._ratelimit_memory import InMemoryRateLimiter, NullRateLimiter
 
 if TYPE_CHECKING:  # at run time, imported on first use: they need the [redis] extra
     from ._ratelimit_redis import RedisRateLimiter as RedisRateLimiter
@@ -76,6 +77,7 @@ __all__ = [
     "InvalidFollowSettingsError",
     "InvalidTraderError",
     "MarginMode",
+    "NullRateLimiter",
     "OrderSide",
     "OrderStatus",
     "Page",

@@ -17,7 +17,8 @@ from ._envelope import Envelope
 from ._follows import Follows
 from ._history import History
 from ._pipeline import RequestPipeline
-from ._ratelimit import RateLimiter, RateLimits, create_rate_limiter
+from ._ratelimit import RateLimiter, RateLimits
+from ._ratelimit_memory import create_rate_limiter
 from ._retry import build_retry_template
 from ._traders import Traders
 

@@ -45,7 +45,8 @@ from typing import Any, Self
 
 import anyio
 
-from ._ratelimit import InMemoryRateLimiter, RateLimit, RateLimits, _check_pause
+from ._ratelimit import RateLimit, RateLimits, _check_pause
+from ._ratelimit_memory import InMemoryRateLimiter
 from ._ratelimit_redis_script import (
     ACQUIRE,
     MAX_PAUSE_US,

@@ -17,13 +17,10 @@ from anyio.abc import TaskGroup
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from copytrade_async._ratelimit import (
-    COPYTRADING_GROUP,
+from copytrade_async._ratelimit import COPYTRADING_GROUP, RateLimit, RateLimiter, RateLimits
+from copytrade_async._ratelimit_memory import (
     InMemoryRateLimiter,
     NullRateLimiter,
-    RateLimit,
-    RateLimiter,
-    RateLimits,
     create_rate_limiter,
 )
 
