@@ -21,8 +21,11 @@ from ._ratelimit import RateLimiter, RateLimits
 from ._ratelimit_memory import create_rate_limiter
 from ._retry import build_retry_template
 from ._traders import Traders
+from ._transport import HttpxTransport, TransportName, create_transport
 
 if TYPE_CHECKING:
+    import aiohttp
+
     from .sandbox import SandboxConfig, SandboxExchange
 
 __all__ = ["AsyncCopyTradeClient"]
@@ -40,6 +43,10 @@ class AsyncCopyTradeClient:
     Pass ``http_client`` to share a pool with your web app or to inject a transport in tests:
     it is used as it is and not closed by us. Every request is signed, rate-limited (per
     endpoint group and overall), retried where it is safe, and decoded into attrs records.
+
+    Requests go through httpx unless ``transport="aiohttp"`` (the ``aiohttp`` extra), which
+    is faster under load; passing an ``aiohttp.ClientSession`` as ``http_client`` selects it
+    too. Both behave the same: no redirects, the same errors (see :mod:`._transport`).
     """
 
     traders: Traders
@@ -55,7 +62,8 @@ class AsyncCopyTradeClient:
         base_url: str = DEFAULT_BASE_URL,
         demo: bool = False,
         timeout: float | httpx.Timeout = 10.0,
-        http_client: httpx.AsyncClient | None = None,
+        http_client: httpx.AsyncClient | aiohttp.ClientSession | None = None,
+        transport: TransportName | None = None,
         max_retries: int = 3,
         retry_after_cap: float = 60.0,
         rate_limits: RateLimits | None = _UNSET,
@@ -81,20 +89,14 @@ class AsyncCopyTradeClient:
             raise ValueError(
                 f"max_in_flight must be a whole number >= 1 or None, got {max_in_flight!r}"
             )
-        if http_client is None:
-            http = httpx.AsyncClient(
-                timeout=options.httpx_timeout,
-                follow_redirects=False,
-                limits=httpx.Limits(
-                    max_connections=max_in_flight, max_keepalive_connections=max_in_flight
-                ),
-            )
-        else:
-            http = http_client
         pipeline = RequestPipeline(
             credentials=credentials,
-            http=http,
-            owns_http=http_client is None,
+            transport=create_transport(
+                transport,
+                http_client,
+                timeout=options.httpx_timeout,
+                max_connections=max_in_flight,
+            ),
             limiter=rate_limiter
             if rate_limiter is not None
             else create_rate_limiter(
@@ -126,8 +128,19 @@ class AsyncCopyTradeClient:
         return limits if isinstance(limits, RateLimits) else None
 
     @property
+    def transport(self) -> TransportName:
+        """Which library sends the requests: ``"httpx"`` or ``"aiohttp"``."""
+        return self._pipeline.transport.name
+
+    @property
     def http_client(self) -> httpx.AsyncClient:
-        return self._pipeline.http
+        """The ``httpx.AsyncClient`` requests go through (with the httpx transport only)."""
+        transport = self._pipeline.transport
+        if not isinstance(transport, HttpxTransport):
+            raise AttributeError(
+                f"this client sends through {transport.name}, not an httpx.AsyncClient"
+            )
+        return transport.client
 
     @property
     def is_closed(self) -> bool:

@@ -3,13 +3,19 @@
 :func:`decode_envelope` takes the status, headers and body bytes and returns the envelope's
 ``data`` or raises the matching error. It needs no network, so every rule here is tested with
 plain tables.
+
+JSON is read by :func:`parse_json`: a number with a fraction or an exponent becomes a
+``Decimal`` and never passes through ``float``. When ``msgspec`` is installed (the ``aiohttp``
+extra) its decoder reads the body, with ``float_hook=Decimal``: it hands every such number to
+``Decimal`` as the text that was sent, and it reads integers of any size exactly. A body it
+refuses goes to the standard library, which reads every body exactly as before.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
@@ -19,7 +25,7 @@ import attrs
 
 from ._exceptions import ResponseDecodeError, error_for_response
 
-__all__ = ["Envelope", "decode_envelope", "parse_retry_after", "parse_server_date"]
+__all__ = ["Envelope", "decode_envelope", "parse_json", "parse_retry_after", "parse_server_date"]
 
 SUCCESS = "00000"
 _TAG = re.compile(r"<[^>]+>")
@@ -31,6 +37,38 @@ class Envelope:
     data: Any
     #: The server's clock in ms (``requestTime``), when the envelope had one.
     request_time_ms: int | None
+
+
+_Decode = Callable[[bytes], Any]
+_fast_decode: _Decode | None = None
+_fast_decode_known = False
+
+
+def _find_fast_decoder() -> _Decode | None:
+    """msgspec's decoder when msgspec is installed; looked up on first use, not on import."""
+    global _fast_decode, _fast_decode_known
+    try:
+        import msgspec
+    except ImportError:  # pragma: no cover - msgspec is optional
+        _fast_decode = None
+    else:
+        _fast_decode = msgspec.json.Decoder(float_hook=Decimal).decode
+    _fast_decode_known = True
+    return _fast_decode
+
+
+def parse_json(content: bytes) -> Any:
+    """Parse a JSON body; a number with a fraction or an exponent becomes a ``Decimal``.
+
+    Raises ``ValueError`` (``UnicodeDecodeError`` included) for a body that is not JSON.
+    """
+    decode = _fast_decode if _fast_decode_known else _find_fast_decoder()
+    if decode is not None:
+        try:
+            return decode(content)
+        except ValueError:
+            pass  # the standard library has the last word (it also reads UTF-16 and NaN)
+    return json.loads(content, parse_float=Decimal)
 
 
 def parse_retry_after(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
@@ -100,7 +138,7 @@ def decode_envelope(
     """Return the envelope of a successful response, or raise the error the response means."""
     retry_after = parse_retry_after(headers, now) if status == 429 or status == 503 else None
     try:
-        body = json.loads(content, parse_float=Decimal)
+        body = parse_json(content)
     except (ValueError, UnicodeDecodeError):
         body = None
     if not isinstance(body, dict) or "code" not in body:

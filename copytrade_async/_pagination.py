@@ -8,8 +8,11 @@ and no page past the last one is ever requested.
 
 :class:`AsyncPaginator` yields items with ``async for`` and walks pages with ``.pages()``. It
 stops after ``limit`` items, drops an item whose key it yielded on one of the last pages, and
-can prefetch: once ``totalPage`` is known it fetches up to ``prefetch`` following pages at
-once, and still hands them out in order.
+can prefetch: once ``totalPage`` is known it keeps up to ``prefetch`` following pages in
+flight, and still hands them out in order. Each fill is a rolling window (a finished fetch
+starts the next page) that reads ahead ``prefetch`` pages at first and twice as many on each
+later fill, up to ``8 * prefetch``: a walk that stops early (``limit``) wastes few requests,
+and a long walk is not held up by the slowest page of every batch.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ __all__ = ["AsyncPaginator", "next_page_no"]
 
 T = TypeVar("T")
 _DEDUPE_PAGES = 3
+#: How many windows of ``prefetch`` pages one rolling fill reads ahead, at most.
+_MAX_READ_AHEAD = 8
 FetchPage = Callable[[int], Awaitable[Page[T]]]
 
 
@@ -37,13 +42,16 @@ def next_page_no(requested: int, page: Page[Any]) -> int | None:
 
 
 class _PageWalker(Generic[T]):
-    """Hands out pages in order, fetching ahead in bounded batches when asked to."""
+    """Hands out pages in order, fetching ahead in bounded rolling windows when asked to."""
 
     def __init__(self, fetch: FetchPage[T], prefetch: int) -> None:
         self._fetch = fetch
         self._prefetch = prefetch
         self._next_no: int | None = 1
         self._known_total: int | None = None
+        # Windows of ``prefetch`` pages the next fill may read: doubles after every fill, so a
+        # walk that stops early has fetched at most about as many extra pages as it used.
+        self._read_ahead = 1
         # Fetched but not yet handed out: (page number, page or the error fetching it raised).
         self._ready: deque[tuple[int, Page[T] | Exception]] = deque()
 
@@ -73,19 +81,40 @@ class _PageWalker(Generic[T]):
         if self._prefetch <= 1 or self._known_total is None:
             self._ready.append((first, await self._fetch(first)))
             return
-        last = min(first + self._prefetch - 1, max(self._known_total, first))
+        # A rolling window: ``prefetch`` fetches in flight, each finished one making room for
+        # the next page, up to ``_read_ahead`` windows' worth of pages in this fill. A fixed
+        # batch would wait for its slowest page (and for the event loop to work through all
+        # the answers) before starting any of the next ones.
+        limit = max(self._known_total, first)
+        last = first + self._prefetch * self._read_ahead - 1
+        self._read_ahead = min(self._read_ahead * 2, _MAX_READ_AHEAD)
         results: dict[int, Page[T] | Exception] = {}
+        following = first
+        stopped = False
 
-        async def one(number: int) -> None:
+        def start_next(group: anyio.abc.TaskGroup) -> None:
+            nonlocal following
+            if not stopped and following <= min(limit, last):
+                group.start_soon(one, following, group)
+                following += 1
+
+        async def one(number: int, group: anyio.abc.TaskGroup) -> None:
+            nonlocal limit, stopped
             try:
-                results[number] = await self._fetch(number)
+                page = results[number] = await self._fetch(number)
             except Exception as exc:  # handed out in order, when its turn comes
                 results[number] = exc
+                stopped = True
+                return
+            if not page.items or number >= page.total_page:
+                stopped = True  # the walk ends here unless an earlier page says otherwise
+            limit = page.total_page  # never ask past the total the server last reported
+            start_next(group)
 
         async with anyio.create_task_group() as group:
-            for number in range(first, last + 1):
-                group.start_soon(one, number)
-        self._ready.extend((n, results[n]) for n in range(first, last + 1))
+            for _ in range(self._prefetch):
+                start_next(group)
+        self._ready.extend((n, results[n]) for n in range(first, following))
 
 
 class AsyncPaginator(Generic[T]):

@@ -1,42 +1,40 @@
-"""The request pipeline: the one path every call takes between a resource and httpx.
+"""The request pipeline: the one path every call takes between a resource and the transport.
 
-For each logical call: encode the query and body once; then, per attempt, take an in-flight
-slot and a rate-limit token, sign with the server-corrected clock, send through httpx (without
-following redirects), and decode the envelope. tenacity decides whether to try again. A 429
-pauses the whole limiter, so every task on the client waits out the Retry-After.
+For each logical call: encode the query, body and URL once; then, per attempt, take an
+in-flight slot and a rate-limit token, sign with the server-corrected clock, send through the
+transport (httpx or aiohttp, see :mod:`._transport`; never following redirects), and decode
+the envelope. tenacity decides whether to try again. A 429 pauses the whole limiter, so every
+task on the client waits out the Retry-After.
+
+The first attempt runs without tenacity: a call that succeeds (nearly all of them) never
+copies the retry template. A first attempt that fails is handed to a fresh copy of the
+template as its attempt 1, so tenacity decides about it, and about every later attempt,
+exactly as if it had run the first one itself.
 
 The pipeline is shared by a client and all its ``with_options()`` copies: they share the pool,
 the limiter and the clock estimate, and pass their own :class:`ClientOptions` per call.
-It works the same on an ``httpx.AsyncClient`` we built and on one the caller gave us.
 """
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 
 import anyio
-import httpx
 from tenacity import AsyncRetrying
 
 from ._clock import ServerClock
 from ._config import ClientOptions, Credentials, RequestEvent, RequestHook
 from ._endpoints import Endpoint, RetrySafety
 from ._envelope import Envelope, decode_envelope, parse_server_date
-from ._exceptions import (
-    AlreadyFollowingError,
-    APIConnectionError,
-    APIError,
-    APITimeoutError,
-    RateLimitError,
-)
+from ._exceptions import AlreadyFollowingError, APIError, RateLimitError
 from ._ratelimit import RateLimiter
 from ._retry import is_clock_error, request_retrying
-from ._signing import build_auth_headers, encode_query
+from ._signing import Signer, encode_query
+from ._transport import RawResponse, Transport
 
 __all__ = ["RequestPipeline"]
 
@@ -44,8 +42,6 @@ log = logging.getLogger("copytrade_async")
 
 #: How long everyone pauses after a 429 that carried no Retry-After.
 DEFAULT_RATE_LIMIT_PAUSE = 1.0
-#: httpx failures that prove the request never left this machine.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 class _Call:
@@ -60,13 +56,29 @@ class _Call:
         self.status: int | None = None
 
 
+class _Request:
+    """What one logical call sends, worked out once for all its attempts."""
+
+    __slots__ = ("body", "body_text", "endpoint", "options", "query", "url")
+
+    def __init__(
+        self, endpoint: Endpoint, options: ClientOptions, query: str, body_text: str
+    ) -> None:
+        self.endpoint = endpoint
+        self.options = options
+        self.query = query
+        self.body_text = body_text
+        self.body = body_text.encode() if body_text else None
+        url = f"{options.base_url}{endpoint.path}"
+        self.url = f"{url}?{query}" if query else url
+
+
 class RequestPipeline:
     def __init__(
         self,
         *,
         credentials: Credentials,
-        http: httpx.AsyncClient,
-        owns_http: bool,
+        transport: Transport,
         limiter: RateLimiter,
         retry_template: AsyncRetrying,
         clock: ServerClock,
@@ -74,12 +86,16 @@ class RequestPipeline:
         on_request: RequestHook | None,
     ) -> None:
         self._credentials = credentials
-        self.http = http
-        self._owns_http = owns_http
+        self._signer = Signer(credentials.api_key, credentials.api_secret, credentials.passphrase)
+        self.transport = transport
         self.limiter = limiter
         self._retry_template = retry_template
         self.clock = clock
-        self._in_flight = anyio.Semaphore(max_in_flight) if max_in_flight else None
+        # ``fast_acquire``: a free slot is taken without a trip through the event loop (the
+        # request that follows yields soon enough).
+        self._in_flight = (
+            anyio.Semaphore(max_in_flight, fast_acquire=True) if max_in_flight else None
+        )
         self._on_request = on_request
         self._closed = False
 
@@ -93,8 +109,7 @@ class RequestPipeline:
             return
         self._closed = True
         await self.limiter.aclose()
-        if self._owns_http:
-            await self.http.aclose()
+        await self.transport.aclose()
 
     async def request(
         self,
@@ -108,10 +123,15 @@ class RequestPipeline:
             raise RuntimeError("the client is closed")
         query = encode_query(params) if params else ""
         body_text = json.dumps(body, separators=(",", ":")) if body is not None else ""
+        request = _Request(endpoint, options, query, body_text)
         call = _Call()
         started = time.perf_counter()
         error: BaseException | None = None
         try:
+            try:
+                return await self._attempt(request, call)
+            except Exception as exc:
+                first_failure: Exception | None = exc
             retrying = request_retrying(
                 self._retry_template,
                 endpoint.safety,
@@ -121,7 +141,10 @@ class RequestPipeline:
             )
             async for attempt in retrying:
                 with attempt:
-                    return await self._attempt(endpoint, options, query, body_text, call)
+                    if first_failure is not None:  # attempt 1 has run: tenacity judges it
+                        failure, first_failure = first_failure, None
+                        raise failure
+                    return await self._attempt(request, call)
             raise AssertionError("unreachable: tenacity either returns or raises")
         except AlreadyFollowingError as exc:
             if call.attempts > 1 and endpoint.safety is RetrySafety.NOT_IDEMPOTENT:
@@ -138,100 +161,66 @@ class RequestPipeline:
             if self._on_request is not None:
                 await self._emit(endpoint, call, time.perf_counter() - started, error)
 
-    async def _attempt(
-        self,
-        endpoint: Endpoint,
-        options: ClientOptions,
-        query: str,
-        body_text: str,
-        call: _Call,
-    ) -> Envelope:
+    async def _attempt(self, request: _Request, call: _Call) -> Envelope:
         call.attempts += 1
-        async with self._slot():
-            waited = await self.limiter.acquire(endpoint.group)
-            call.rate_limit_wait += waited
-            response, sent_ms, received_ms = await self._send(endpoint, options, query, body_text)
-        call.status = response.status_code
+        if self._in_flight is None:
+            status, headers, content, sent_ms, received_ms = await self._send(request, call)
+        else:
+            async with self._in_flight:
+                status, headers, content, sent_ms, received_ms = await self._send(request, call)
+        call.status = status
+        endpoint = request.endpoint
         try:
-            envelope = decode_envelope(
-                endpoint.name, response.status_code, response.headers, response.content
-            )
+            envelope = decode_envelope(endpoint.name, status, headers, content)
         except APIError as exc:
-            self._learn_time(exc.request_time_ms, response, sent_ms, received_ms)
+            self._learn_time(exc.request_time_ms, headers, sent_ms, received_ms)
             if is_clock_error(exc) and exc.request_time_ms is not None:
                 call.clock_retries += 1
                 self.clock.resync(exc.request_time_ms, sent_ms, received_ms)
                 log.info("%s: server refused our timestamp; clock re-synced", endpoint.name)
-            if isinstance(exc, RateLimitError) or response.status_code == 429:
+            if isinstance(exc, RateLimitError) or status == 429:
                 pause = exc.retry_after if exc.retry_after is not None else DEFAULT_RATE_LIMIT_PAUSE
-                if pause <= options.retry_after_cap:
+                if pause <= request.options.retry_after_cap:
                     await self.limiter.pause(pause)
             raise
-        self._learn_time(envelope.request_time_ms, response, sent_ms, received_ms)
+        self._learn_time(envelope.request_time_ms, headers, sent_ms, received_ms)
         return envelope
 
-    async def _send(
-        self, endpoint: Endpoint, options: ClientOptions, query: str, body_text: str
-    ) -> tuple[httpx.Response, int, int]:
-        creds = self._credentials
-        sent_ms = self.clock.local_ms()
-        headers = build_auth_headers(
-            api_key=creds.api_key,
-            api_secret=creds.api_secret,
-            passphrase=creds.passphrase,
-            timestamp_ms=self.clock.now_ms(),
-            method=endpoint.method,
-            request_path=endpoint.path,
-            query=query,
-            body=body_text,
-            locale=options.locale,
-            demo=options.demo,
+    async def _send(self, request: _Request, call: _Call) -> tuple[*RawResponse, int, int]:
+        """Take a rate-limit token, sign with the corrected clock, send."""
+        endpoint = request.endpoint
+        call.rate_limit_wait += await self.limiter.acquire(endpoint.group)
+        clock = self.clock
+        sent_ms = clock.local_ms()
+        options = request.options
+        headers = self._signer.headers(
+            clock.now_ms(),
+            endpoint.method,
+            endpoint.path,
+            request.query,
+            request.body_text,
+            options.locale,
+            options.demo,
         )
-        url = (
-            f"{options.base_url}{endpoint.path}?{query}"
-            if query
-            else (f"{options.base_url}{endpoint.path}")
+        status, response_headers, content = await self.transport.send(
+            endpoint.name,
+            endpoint.method,
+            request.url,
+            headers,
+            request.body,
+            options.httpx_timeout,
         )
-        try:
-            response = await self.http.request(
-                endpoint.method,
-                url,
-                content=body_text.encode() if body_text else None,
-                headers=headers,
-                timeout=options.httpx_timeout,
-                follow_redirects=False,
-            )
-        except httpx.TimeoutException as exc:
-            raise APITimeoutError(
-                endpoint.name,
-                f"timed out ({type(exc).__name__})",
-                request_sent=not isinstance(exc, _NOT_SENT),
-            ) from exc
-        except httpx.TransportError as exc:
-            raise APIConnectionError(
-                endpoint.name,
-                f"connection failed ({type(exc).__name__}: {exc})",
-                request_sent=not isinstance(exc, _NOT_SENT),
-            ) from exc
-        return response, sent_ms, self.clock.local_ms()
+        return status, response_headers, content, sent_ms, clock.local_ms()
 
     def _learn_time(
-        self, server_ms: int | None, response: httpx.Response, sent_ms: int, received_ms: int
+        self, server_ms: int | None, headers: Mapping[str, str], sent_ms: int, received_ms: int
     ) -> None:
         if server_ms is not None:
             self.clock.observe(server_ms, sent_ms, received_ms)
             return
-        date_ms = parse_server_date(response.headers)
+        date_ms = parse_server_date(headers)
         if date_ms is not None:
             self.clock.observe_date(date_ms, received_ms)
-
-    @contextlib.asynccontextmanager
-    async def _slot(self) -> AsyncIterator[None]:
-        if self._in_flight is None:
-            yield
-        else:
-            async with self._in_flight:
-                yield
 
     async def _emit(
         self, endpoint: Endpoint, call: _Call, elapsed: float, error: BaseException | None

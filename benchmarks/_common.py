@@ -1,0 +1,61 @@
+"""What the benchmarks share: the server process, medians, and one way to print a result."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import statistics
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+PREFIX = "/api/mix/v1/copytrading"
+#: Any credentials do: the fixed server does not verify signatures (our client still signs).
+CREDENTIALS = {"api_key": "bench-key", "api_secret": "bench-secret", "passphrase": "bench-pass"}
+
+
+@contextlib.contextmanager
+def serve(*args: str) -> Iterator[str]:
+    """Run ``_server.py`` with ``args`` in a child process; yield its base URL."""
+    proc = subprocess.Popen(
+        [sys.executable, str(HERE / "_server.py"), *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        if not line.startswith("PORT "):
+            raise RuntimeError(f"the benchmark server did not start: {line!r}")
+        yield f"http://127.0.0.1:{int(line.split()[1])}"
+    finally:
+        assert proc.stdin is not None
+        proc.stdin.close()  # the server stops when its stdin closes
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def server_stats(url: str) -> dict[str, Any]:
+    with urllib.request.urlopen(f"{url}/stats", timeout=5) as reply:
+        result: dict[str, Any] = json.loads(reply.read())
+        return result
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def headline(title: str) -> None:
+    print(f"\n== {title} ==", flush=True)
+
+
+def verdict(ok: bool | None) -> str:
+    return "not checked (quick run)" if ok is None else ("met" if ok else "NOT MET")

@@ -1,0 +1,193 @@
+"""Throughput and CPU: fetch and decode a 20-record history page, at 1 and 32 in flight.
+
+The server is ``_server.py`` in a process of its own (a prebuilt envelope, keep-alive), so the
+figures are the client's: requests per second, and the client process's CPU time per request.
+Contenders, each with a fresh client per round:
+
+* ``aiohttp+orjson``: a bare ``aiohttp.ClientSession`` GET and ``orjson.loads`` (the yardstick);
+* ``httpx+json``: a bare ``httpx.AsyncClient`` GET and ``json.loads``;
+* ``ours/httpx`` and ``ours/aiohttp``: ``client.history.page(...)`` through each transport:
+  the query encoded and signed, the envelope checked, 20 ``HistoryOrder`` records built (money
+  as ``Decimal``, times as ``datetime``). The rate limiter is off (``rate_limits=None``): it is
+  measured on its own in the ``+limiter`` row, with a limit far above the rate reached;
+* ``ours/aiohttp, no records`` (diagnosis): the same call stopped at the checked envelope, so
+  the difference to ``ours/aiohttp`` is what building the 20 typed records costs.
+
+Every round runs every contender in turn for a fixed time (2 s; 0.3 s with ``--quick``); a
+figure is the median of 3 rounds, and a ratio is the median of the per-round ratios to
+``aiohttp+orjson``.
+Targets: ``ours/aiohttp`` >= 0.6x the yardstick at 1 in flight and >= 0.5x at 32.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
+from typing import Any, Literal
+
+import aiohttp
+import httpx
+import orjson
+from _common import CREDENTIALS, PREFIX, headline, median, serve, verdict
+
+from copytrade_async import AsyncCopyTradeClient, HistoryOrder, RateLimit, RateLimits
+from copytrade_async._endpoints import HISTORY
+
+Fetch = Callable[[], Awaitable[Any]]
+Factory = Callable[[AsyncExitStack, str], Awaitable[Fetch]]
+TARGETS = {1: 0.6, 32: 0.5}
+YARDSTICK = "aiohttp+orjson"
+
+
+async def bare_aiohttp(stack: AsyncExitStack, url: str) -> Fetch:
+    session = await stack.enter_async_context(
+        aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64))
+    )
+    target = f"{url}{PREFIX}/history?followId=1&pageNo=1&pageSize=20"
+
+    async def fetch() -> Any:
+        async with session.get(target) as response:
+            return orjson.loads(await response.read())
+
+    return fetch
+
+
+async def bare_httpx(stack: AsyncExitStack, url: str) -> Fetch:
+    client = await stack.enter_async_context(
+        httpx.AsyncClient(limits=httpx.Limits(max_connections=64))
+    )
+    target = f"{url}{PREFIX}/history?followId=1&pageNo=1&pageSize=20"
+
+    async def fetch() -> Any:
+        response = await client.get(target)
+        return json.loads(response.content)
+
+    return fetch
+
+
+def ours(
+    transport: Literal["httpx", "aiohttp"], limiter: bool = False, records: bool = True
+) -> Factory:
+    async def factory(stack: AsyncExitStack, url: str) -> Fetch:
+        limits = None
+        if limiter:
+            huge = RateLimit.per_second(1e9, burst=1000)
+            limits = RateLimits(groups={"copytrading": huge}, global_limit=huge)
+        client = await stack.enter_async_context(
+            AsyncCopyTradeClient(
+                base_url=url,
+                rate_limits=limits,
+                transport=transport,
+                **CREDENTIALS,
+            )
+        )
+
+        async def fetch() -> Any:
+            page = await client.history.page("1", page_no=1, page_size=20)
+            assert len(page.items) == 20 and type(page.items[0]) is HistoryOrder
+            return page
+
+        async def fetch_envelope() -> Any:
+            # Diagnosis only: the same signed call, stopping at the checked envelope (a private
+            # method), so the cost of building the records shows as the difference.
+            params = {"followId": "1", "pageNo": "1", "pageSize": "20"}
+            envelope = await client._request(HISTORY, params=params)
+            assert len(envelope.data["list"]) == 20
+            return envelope
+
+        return fetch if records else fetch_envelope
+
+    return factory
+
+
+CONTENDERS: dict[str, Factory] = {
+    YARDSTICK: bare_aiohttp,
+    "httpx+json": bare_httpx,
+    "ours/httpx": ours("httpx"),
+    "ours/aiohttp": ours("aiohttp"),
+    "ours/aiohttp+limiter": ours("aiohttp", limiter=True),
+    "ours/aiohttp, no records": ours("aiohttp", records=False),
+}
+
+
+async def measure(
+    factory: Factory, url: str, seconds: float, in_flight: int
+) -> tuple[float, float]:
+    """(requests per second, client CPU microseconds per request) for one turn of ``seconds``."""
+    async with AsyncExitStack() as stack:
+        fetch = await factory(stack, url)
+        deadline = 0.0
+        done = 0
+
+        async def worker() -> None:
+            nonlocal done
+            while time.perf_counter() < deadline:
+                await fetch()
+                done += 1
+
+        deadline = time.perf_counter() + min(0.2, seconds)  # open the connections, warm up
+        await asyncio.gather(*(worker() for _ in range(in_flight)))
+        done = 0
+        started, cpu = time.perf_counter(), time.process_time()
+        deadline = started + seconds
+        await asyncio.gather(*(worker() for _ in range(in_flight)))
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return done / wall, cpu / done * 1e6
+
+
+async def run(url: str, rounds: int, seconds: float, quick: bool) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    for in_flight in TARGETS:
+        rates: dict[str, list[float]] = {name: [] for name in CONTENDERS}
+        cpus: dict[str, list[float]] = {name: [] for name in CONTENDERS}
+        ratios: dict[str, list[float]] = {name: [] for name in CONTENDERS}
+        for _ in range(rounds):
+            this_round = {}
+            for name, factory in CONTENDERS.items():
+                rate, cpu = await measure(factory, url, seconds, in_flight)
+                rates[name].append(rate)
+                cpus[name].append(cpu)
+                this_round[name] = rate
+            for name in CONTENDERS:
+                ratios[name].append(this_round[name] / this_round[YARDSTICK])
+        print(
+            f"\n  {in_flight} in flight ({seconds:g} s per client per round, median of {rounds}):"
+        )
+        print(f"  {'client':26} {'req/s':>8} {'CPU µs/req':>11} {'vs ' + YARDSTICK:>18}")
+        row: dict[str, Any] = {}
+        for name in CONTENDERS:
+            rate, cpu, ratio = median(rates[name]), median(cpus[name]), median(ratios[name])
+            row[name] = {"rps": round(rate), "cpu_us": round(cpu), "ratio": round(ratio, 2)}
+            print(f"  {name:26} {rate:8.0f} {cpu:11.0f} {ratio:17.2f}x")
+        target = TARGETS[in_flight]
+        met = None if quick else row["ours/aiohttp"]["ratio"] >= target
+        print(f"  target: ours/aiohttp >= {target}x {YARDSTICK}: {verdict(met)}")
+        results[str(in_flight)] = {"rows": row, "target": target, "met": met}
+    return results
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--quick", action="store_true", help="small N, for CI (no targets)")
+    parser.add_argument("--json", help="also write the results to this file")
+    args = parser.parse_args(argv)
+    headline("1. Throughput and CPU per request (20-record page, loopback)")
+    try:
+        import sniffio  # noqa: F401
+    except ImportError:
+        print("  warning: sniffio is not installed; httpx (httpcore) runs about a third slower")
+    rounds, seconds = (1, 0.3) if args.quick else (3, 2.0)
+    with serve() as url:
+        results = asyncio.run(run(url, rounds, seconds, args.quick))
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump(results, out)
+    return results
+
+
+if __name__ == "__main__":
+    main()

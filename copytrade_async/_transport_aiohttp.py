@@ -1,0 +1,125 @@
+"""Requests through an ``aiohttp.ClientSession`` (the ``aiohttp`` extra; asyncio only).
+
+Imported only when a client is created with ``transport="aiohttp"`` or given a session, so
+``import copytrade_async`` never loads aiohttp. What it does to match the httpx transport:
+
+* no redirects (``allow_redirects=False``), and the URL is sent exactly as it was signed
+  (``yarl.URL(..., encoded=True)``: aiohttp would otherwise re-quote the query);
+* the ``httpx.Timeout`` of the call becomes an ``aiohttp.ClientTimeout``: ``connect`` and
+  ``pool`` together bound getting a connection (aiohttp's ``connect``), ``connect`` alone the
+  TCP connect (``sock_connect``), ``read`` each read (``sock_read``); aiohttp has no write
+  timeout. Each distinct timeout is converted once;
+* failures: a connect or pool timeout is an :class:`APITimeoutError` and a refused or
+  unresolvable connection an :class:`APIConnectionError`, both with ``request_sent=False``;
+  any other timeout or client error may have reached the server (``request_sent=True``).
+
+A session we make has a connection limit of ``max_in_flight`` (none when that is None), keeps
+no cookies and ignores proxy settings in the environment; pass your own session for anything
+else. It is made on the first request, because aiohttp needs a running event loop for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+import httpx
+from yarl import URL
+
+from ._exceptions import APIConnectionError, APITimeoutError
+from ._transport import RawResponse, TransportName
+
+__all__ = ["AiohttpTransport", "client_timeout"]
+
+
+def client_timeout(timeout: httpx.Timeout) -> aiohttp.ClientTimeout:
+    """The aiohttp equivalent of an httpx timeout (see the module docs)."""
+    connect, pool = timeout.connect, timeout.pool
+    return aiohttp.ClientTimeout(
+        total=None,
+        connect=None if connect is None or pool is None else connect + pool,
+        sock_connect=connect,
+        sock_read=timeout.read,
+    )
+
+
+class AiohttpTransport:
+    name: TransportName = "aiohttp"
+
+    def __init__(
+        self, session: aiohttp.ClientSession | None = None, *, max_connections: int | None
+    ) -> None:
+        self._session = session
+        self._owned = session is None
+        self._max_connections = max_connections
+        self._closed = False
+        # Keyed by the timeout's values, so clients made by ``with_options`` share entries.
+        self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
+
+    @property
+    def client(self) -> aiohttp.ClientSession | None:
+        """The session; None until the first request when we make it."""
+        return self._session
+
+    def _open(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise RuntimeError("the transport is closed")
+        connector = aiohttp.TCPConnector(limit=self._max_connections or 0)
+        self._session = aiohttp.ClientSession(
+            connector=connector, cookie_jar=aiohttp.DummyCookieJar()
+        )
+        return self._session
+
+    def _timeout(self, timeout: httpx.Timeout) -> aiohttp.ClientTimeout:
+        key = (timeout.connect, timeout.read, timeout.write, timeout.pool)
+        converted = self._timeouts.get(key)
+        if converted is None:
+            converted = self._timeouts[key] = client_timeout(timeout)
+        return converted
+
+    async def send(
+        self,
+        endpoint: str,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes | None,
+        timeouts: httpx.Timeout,
+    ) -> RawResponse:
+        session = self._session if self._session is not None else self._open()
+        try:
+            async with session.request(
+                method,
+                URL(url, encoded=True),
+                headers=headers,
+                data=body,
+                allow_redirects=False,
+                timeout=self._timeout(timeouts),
+            ) as response:
+                content = await response.read()
+        except aiohttp.ConnectionTimeoutError as exc:
+            raise APITimeoutError(
+                endpoint, f"timed out ({type(exc).__name__})", request_sent=False
+            ) from exc
+        except TimeoutError as exc:  # aiohttp's read timeouts are TimeoutErrors too
+            raise APITimeoutError(
+                endpoint, f"timed out ({type(exc).__name__})", request_sent=True
+            ) from exc
+        except aiohttp.ClientConnectorError as exc:
+            raise APIConnectionError(
+                endpoint, f"connection failed ({type(exc).__name__}: {exc})", request_sent=False
+            ) from exc
+        except aiohttp.ClientError as exc:
+            raise APIConnectionError(
+                endpoint, f"connection failed ({type(exc).__name__}: {exc})", request_sent=True
+            ) from exc
+        return response.status, response.headers, content
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._owned and self._session is not None:
+            await self._session.close()
+            # Let the connector's transports finish closing before the loop may end.
+            await asyncio.sleep(0)
