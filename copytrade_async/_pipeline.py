@@ -189,7 +189,15 @@ class RequestPipeline:
     async def _send(self, request: _Request, call: _Call) -> tuple[*RawResponse, int, int]:
         """Take a rate-limit token, sign with the corrected clock, send."""
         endpoint = request.endpoint
-        call.rate_limit_wait += await self.limiter.acquire(endpoint.group)
+        waited = await self.limiter.acquire(endpoint.group)
+        if waited > 0:
+            call.rate_limit_wait += waited
+            log.debug(
+                "%s: attempt %d waited %.3fs for the rate limit",
+                endpoint.name,
+                call.attempts,
+                waited,
+            )
         clock = self.clock
         sent_ms = clock.local_ms()
         options = request.options

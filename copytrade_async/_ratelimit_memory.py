@@ -180,8 +180,6 @@ class InMemoryRateLimiter:
             self._abandon(waiter)
             raise
         waited = float(waiter.granted_at - start)
-        if waited > 0:
-            logger.debug("rate limiter: waited %.3f s for a token (group %r)", waited, group)
         return waited
 
     async def pause(self, seconds: float) -> None:

@@ -184,8 +184,6 @@ class RedisRateLimiter:
             self._maybe_probe()
             await self._fallback.acquire(group)
         waited = anyio.current_time() - start
-        if waited > 0.001:
-            logger.debug("rate limiter: waited %.3f s for a token (group %r)", waited, group)
         return waited
 
     async def pause(self, seconds: float) -> None:

@@ -3,6 +3,7 @@ the limiter against a server that enforces the same limit, and no leaks under ca
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import AsyncIterator
@@ -186,3 +187,25 @@ async def test_no_connection_or_token_leaks_after_1000_requests(served: SandboxS
 
 async def _short_sleep(_: float) -> None:
     await anyio.sleep(0.001)
+
+
+async def test_one_log_line_per_rate_limit_wait(
+    mock_api: respx.MockRouter, caplog: pytest.LogCaptureFixture
+) -> None:
+    mock_api.get(f"{PREFIX}/trader/detail").mock(return_value=ok(TRADER_DETAIL))
+    limits = RateLimits(groups={"copytrading": RateLimit.per_second(50)}, global_limit=None)
+    async with AsyncCopyTradeClient(
+        api_key=API_KEY,
+        api_secret=API_SECRET,
+        passphrase=PASSPHRASE,
+        base_url=BASE_URL,
+        rate_limits=limits,
+    ) as client:
+        with caplog.at_level(logging.DEBUG, logger="copytrade_async"):
+            for _ in range(3):
+                await client.traders.get("1")
+    waits = [r.getMessage() for r in caplog.records if "rate limit" in r.getMessage()]
+    assert len(waits) == 2  # the first call found a token at once
+    for line in waits:
+        assert line.startswith("traders.get: attempt 1 waited ")
+        assert API_SECRET not in line

@@ -155,7 +155,9 @@ async def test_many_limiters_never_exceed_burst_plus_rate_times_t(
             for limiter in (l1, l2, l3, l4):
                 for _ in range(3):
                     tasks.start_soon(worker, limiter)
-    slack = 0.02  # between the script's grant and our reading of the clock
+    # Between the script's grant and our reading of the clock: a task may resume late under
+    # load (this suite shares 2 cores), which reads as bunching that Redis never granted.
+    slack = 0.05
     assert_within_rate([t for t, _ in grants], global_rate, global_burst, slack)
     for name in "ab":
         assert_within_rate([t for t, g in grants if g == name], group_rate, group_burst, slack)
