@@ -66,6 +66,8 @@ class AsyncCopyTradeClient:
         transport: TransportName | None = None,
         max_retries: int = 3,
         retry_after_cap: float = 60.0,
+        backoff_base: float = 0.5,
+        backoff_max: float = 8.0,
         rate_limits: RateLimits | None = _UNSET,
         rate_limiter: RateLimiter | None = None,
         max_in_flight: int | None = DEFAULT_MAX_IN_FLIGHT,
@@ -78,6 +80,8 @@ class AsyncCopyTradeClient:
             timeout=timeout,
             max_retries=max_retries,
             retry_after_cap=retry_after_cap,
+            backoff_base=backoff_base,
+            backoff_max=backoff_max,
             locale=locale,
             demo=demo,
         )

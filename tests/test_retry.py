@@ -307,3 +307,27 @@ async def test_hook_counts_attempts(mock_api: respx.MockRouter) -> None:
 
 async def _no_sleep(_: float) -> None:
     return None
+
+
+async def test_backoff_is_configurable(mock_api: respx.MockRouter) -> None:
+    mock_api.get(f"{PREFIX}/trader/detail").mock(return_value=s502())
+    recorded: list[float] = []
+
+    async def record(seconds: float) -> None:
+        recorded.append(seconds)
+
+    async with AsyncCopyTradeClient(
+        api_key=API_KEY,
+        api_secret=API_SECRET,
+        passphrase=PASSPHRASE,
+        base_url=BASE_URL,
+        rate_limits=None,
+        max_retries=5,
+        backoff_base=0.01,
+        backoff_max=0.02,
+    ) as client:
+        client._pipeline._retry_template.sleep = record  # type: ignore[assignment]
+        with pytest.raises(APIError):
+            await client.traders.get("1")
+    assert len(recorded) == 5
+    assert all(0 <= wait <= 0.02 for wait in recorded)
