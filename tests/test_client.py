@@ -140,11 +140,13 @@ async def test_a_given_rate_limiter_is_used(mock_api: respx.MockRouter) -> None:
     assert limiter.closed
 
 
-def test_rate_limits_are_visible() -> None:
+async def test_rate_limits_are_visible() -> None:
     from copytrade_async import RateLimit, RateLimits
 
     limits = RateLimits(groups={"copytrading": RateLimit.per_second(5)}, global_limit=None)
-    assert make(rate_limits=limits).rate_limits == limits
-    assert make(rate_limits=None).rate_limits is None
-    default = AsyncCopyTradeClient(api_key="k", api_secret="s", passphrase="p").rate_limits
-    assert default == RateLimits.default()
+    async with make(rate_limits=limits) as client:
+        assert client.rate_limits == limits
+    async with make(rate_limits=None) as client:
+        assert client.rate_limits is None
+    async with AsyncCopyTradeClient(api_key="k", api_secret="s", passphrase="p") as client:
+        assert client.rate_limits == RateLimits.default()
