@@ -189,7 +189,12 @@ class RequestPipeline:
     async def _send(self, request: _Request, call: _Call) -> tuple[*RawResponse, int, int]:
         """Take a rate-limit token, sign with the corrected clock, send."""
         endpoint = request.endpoint
-        waited = await self.limiter.acquire(endpoint.group)
+        try:
+            waited = await self.limiter.acquire(endpoint.group)
+        except anyio.ClosedResourceError:
+            # aclose() ran while this call waited for a token: the same error as calling a
+            # closed client, not the limiter's own.
+            raise RuntimeError("the client is closed") from None
         if waited > 0:
             call.rate_limit_wait += waited
             log.debug(

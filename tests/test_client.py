@@ -150,3 +150,29 @@ async def test_rate_limits_are_visible() -> None:
         assert client.rate_limits is None
     async with AsyncCopyTradeClient(api_key="k", api_secret="s", passphrase="p") as client:
         assert client.rate_limits == RateLimits.default()
+
+
+async def test_closing_while_a_task_waits_for_the_limiter(mock_api: respx.MockRouter) -> None:
+    import anyio
+
+    from copytrade_async import RateLimit, RateLimits
+
+    mock_api.get(f"{PREFIX}/positions").mock(return_value=ok([]))
+    limits = RateLimits(groups={"copytrading": RateLimit.per_second(1)}, global_limit=None)
+    errors: list[BaseException] = []
+    client = make(rate_limits=limits)
+    await client.follows.positions("1")  # takes the only token
+
+    async def waiting() -> None:
+        try:
+            await client.follows.positions("2")
+        except BaseException as exc:
+            errors.append(exc)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(waiting)
+        await anyio.sleep(0.05)
+        await client.aclose()
+    [error] = errors
+    assert isinstance(error, RuntimeError)
+    assert "closed" in str(error)
