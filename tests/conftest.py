@@ -59,14 +59,15 @@ def mock_api() -> respx.MockRouter:
         yield router
 
 
+def make_client(**overrides: Any) -> AsyncCopyTradeClient:
+    """A client with the test credentials on ``BASE_URL`` and no rate limiter, unless told."""
+    options: dict[str, Any] = {"base_url": BASE_URL, "rate_limits": None, **overrides}
+    return AsyncCopyTradeClient(
+        api_key=API_KEY, api_secret=API_SECRET, passphrase=PASSPHRASE, **options
+    )
+
+
 @pytest.fixture
 async def client(mock_api: respx.MockRouter) -> AsyncIterator[AsyncCopyTradeClient]:
-    async with AsyncCopyTradeClient(
-        api_key=API_KEY,
-        api_secret=API_SECRET,
-        passphrase=PASSPHRASE,
-        base_url=BASE_URL,
-        rate_limits=None,
-        max_retries=0,
-    ) as c:
+    async with make_client(max_retries=0) as c:
         yield c

@@ -8,21 +8,11 @@ import respx
 
 from copytrade_async import APIError, AsyncCopyTradeClient, AuthenticationError
 
-from .conftest import API_KEY, API_SECRET, BASE_URL, PASSPHRASE, PREFIX, fail, ok
-
-
-def make(**kwargs: object) -> AsyncCopyTradeClient:
-    options: dict[str, object] = {"base_url": BASE_URL, "rate_limits": None, **kwargs}
-    return AsyncCopyTradeClient(
-        api_key=API_KEY,
-        api_secret=API_SECRET,
-        passphrase=PASSPHRASE,
-        **options,  # type: ignore[arg-type]
-    )
+from .conftest import API_KEY, API_SECRET, BASE_URL, PASSPHRASE, PREFIX, fail, make_client, ok
 
 
 async def test_aclose_is_idempotent_and_closes_our_pool() -> None:
-    client = make()
+    client = make_client()
     await client.aclose()
     await client.aclose()
     assert client.is_closed
@@ -34,7 +24,7 @@ async def test_aclose_is_idempotent_and_closes_our_pool() -> None:
 async def test_a_given_http_client_is_used_and_not_closed(mock_api: respx.MockRouter) -> None:
     route = mock_api.get(f"{PREFIX}/positions").mock(return_value=ok([]))
     async with httpx.AsyncClient(headers={"X-App": "mine"}) as http:
-        async with make(http_client=http) as client:
+        async with make_client(http_client=http) as client:
             assert client.http_client is http
             await client.follows.positions("1")
         assert not http.is_closed
@@ -42,7 +32,7 @@ async def test_a_given_http_client_is_used_and_not_closed(mock_api: respx.MockRo
 
 
 def test_secrets_stay_out_of_repr() -> None:
-    client = make()
+    client = make_client()
     text = repr(client)
     assert API_SECRET not in text and PASSPHRASE not in text and API_KEY not in text
     assert BASE_URL in text
@@ -53,7 +43,7 @@ async def test_redirects_are_not_followed(mock_api: respx.MockRouter) -> None:
         return_value=httpx.Response(302, headers={"Location": "https://evil.test/steal"})
     )
     evil = respx.get("https://evil.test/steal").mock(return_value=ok([]))
-    async with make(max_retries=0) as client:
+    async with make_client(max_retries=0) as client:
         with pytest.raises(APIError) as info:
             await client.follows.positions("1")
     assert info.value.http_status == 302
@@ -62,7 +52,7 @@ async def test_redirects_are_not_followed(mock_api: respx.MockRouter) -> None:
 
 async def test_with_options_shares_pool_and_changes_retries(mock_api: respx.MockRouter) -> None:
     route = mock_api.get(f"{PREFIX}/positions").mock(return_value=httpx.Response(502, text="bad"))
-    async with make(max_retries=2) as client:
+    async with make_client(max_retries=2) as client:
         quick = client.with_options(max_retries=0, timeout=1.0)
         assert quick.http_client is client.http_client
         assert quick.options.max_retries == 0 and client.options.max_retries == 2
@@ -77,7 +67,7 @@ async def test_hook_reports_each_call(mock_api: respx.MockRouter) -> None:
     events = []
     mock_api.get(f"{PREFIX}/positions").mock(return_value=ok([]))
     mock_api.get(f"{PREFIX}/trader/detail").mock(return_value=fail("40009", "sign error", 401))
-    async with make(on_request=events.append, max_retries=0) as client:
+    async with make_client(on_request=events.append, max_retries=0) as client:
         await client.follows.positions("1")
         with pytest.raises(AuthenticationError):
             await client.traders.get("1")
@@ -104,7 +94,7 @@ async def test_hook_reports_each_call(mock_api: respx.MockRouter) -> None:
 )
 def test_bad_configuration(kwargs: dict[str, object], needle: str) -> None:
     with pytest.raises(ValueError, match=needle):
-        make(**kwargs)
+        make_client(**kwargs)
 
 
 def test_empty_credentials_are_refused() -> None:
@@ -133,7 +123,7 @@ async def test_a_given_rate_limiter_is_used(mock_api: respx.MockRouter) -> None:
     mock_api.get(f"{PREFIX}/positions").mock(
         side_effect=[httpx.Response(429, text="", headers={"Retry-After": "0"}), ok([])]
     )
-    async with make(rate_limiter=limiter) as client:
+    async with make_client(rate_limiter=limiter) as client:
         await client.follows.positions("1")
     assert limiter.acquired == ["copytrading", "copytrading"]
     assert limiter.paused == [0.0]
@@ -144,9 +134,9 @@ async def test_rate_limits_are_visible() -> None:
     from copytrade_async import RateLimit, RateLimits
 
     limits = RateLimits(groups={"copytrading": RateLimit.per_second(5)}, global_limit=None)
-    async with make(rate_limits=limits) as client:
+    async with make_client(rate_limits=limits) as client:
         assert client.rate_limits == limits
-    async with make(rate_limits=None) as client:
+    async with make_client(rate_limits=None) as client:
         assert client.rate_limits is None
     async with AsyncCopyTradeClient(api_key="k", api_secret="s", passphrase="p") as client:
         assert client.rate_limits == RateLimits.default()
@@ -160,7 +150,7 @@ async def test_closing_while_a_task_waits_for_the_limiter(mock_api: respx.MockRo
     mock_api.get(f"{PREFIX}/positions").mock(return_value=ok([]))
     limits = RateLimits(groups={"copytrading": RateLimit.per_second(1)}, global_limit=None)
     errors: list[BaseException] = []
-    client = make(rate_limits=limits)
+    client = make_client(rate_limits=limits)
     await client.follows.positions("1")  # takes the only token
 
     async def waiting() -> None:

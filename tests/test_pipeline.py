@@ -16,7 +16,7 @@ import respx
 from copytrade_async import AsyncCopyTradeClient, CopyTradeError, RateLimit, RateLimits
 from copytrade_async.sandbox import Faults, SandboxConfig, SandboxExchange, SandboxServer, WallClock
 
-from .conftest import API_KEY, API_SECRET, BASE_URL, PASSPHRASE, PREFIX, ok
+from .conftest import API_SECRET, PREFIX, make_client, ok
 from .payloads import TRADER_DETAIL
 
 
@@ -49,11 +49,7 @@ async def test_a_429_pauses_every_task_on_the_client(mock_api: respx.MockRouter)
 
     mock_api.get(f"{PREFIX}/trader/detail").mock(side_effect=reply)
     limits = RateLimits(groups={"copytrading": RateLimit.per_second(1000, burst=1000)})
-    async with AsyncCopyTradeClient(
-        api_key=API_KEY,
-        api_secret=API_SECRET,
-        passphrase=PASSPHRASE,
-        base_url=BASE_URL,
+    async with make_client(
         rate_limits=limits,
     ) as client:
         await client.traders.get("first")  # 429, waits 0.3 s, then succeeds
@@ -62,11 +58,7 @@ async def test_a_429_pauses_every_task_on_the_client(mock_api: respx.MockRouter)
     sent_at.clear()
     start = time.monotonic()
     async with (
-        AsyncCopyTradeClient(
-            api_key=API_KEY,
-            api_secret=API_SECRET,
-            passphrase=PASSPHRASE,
-            base_url=BASE_URL,
+        make_client(
             rate_limits=limits,
         ) as client,
         anyio.create_task_group() as tg,
@@ -95,12 +87,7 @@ async def test_in_flight_cap() -> None:
     http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
     async with (
         http,
-        AsyncCopyTradeClient(
-            api_key=API_KEY,
-            api_secret=API_SECRET,
-            passphrase=PASSPHRASE,
-            base_url=BASE_URL,
-            rate_limits=None,
+        make_client(
             max_in_flight=3,
             http_client=http,
         ) as client,
@@ -194,11 +181,7 @@ async def test_one_log_line_per_rate_limit_wait(
 ) -> None:
     mock_api.get(f"{PREFIX}/trader/detail").mock(return_value=ok(TRADER_DETAIL))
     limits = RateLimits(groups={"copytrading": RateLimit.per_second(50)}, global_limit=None)
-    async with AsyncCopyTradeClient(
-        api_key=API_KEY,
-        api_secret=API_SECRET,
-        passphrase=PASSPHRASE,
-        base_url=BASE_URL,
+    async with make_client(
         rate_limits=limits,
     ) as client:
         with caplog.at_level(logging.DEBUG, logger="copytrade_async"):

@@ -7,9 +7,9 @@ import respx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from copytrade_async import AlreadyFollowingError, AsyncCopyTradeClient, CopyTradeError
+from copytrade_async import AlreadyFollowingError, CopyTradeError
 
-from .conftest import API_KEY, API_SECRET, BASE_URL, PASSPHRASE, PREFIX, fail, ok
+from .conftest import BASE_URL, PREFIX, fail, make_client, ok
 from .payloads import FOLLOW
 
 # What the server does with one attempt: (acts on it?, what the client then sees)
@@ -60,12 +60,7 @@ async def test_a_follow_call_is_accepted_at_most_once(script: list[str], max_ret
     server = FollowServer(script)
     with respx.mock(base_url=BASE_URL) as router:
         router.post(f"{PREFIX}/follow").mock(side_effect=server)
-        async with AsyncCopyTradeClient(
-            api_key=API_KEY,
-            api_secret=API_SECRET,
-            passphrase=PASSPHRASE,
-            base_url=BASE_URL,
-            rate_limits=None,
+        async with make_client(
             max_retries=max_retries,
         ) as client:
             client._pipeline._retry_template.sleep = _no_sleep  # type: ignore[assignment]

@@ -18,7 +18,7 @@ from copytrade_async import (
     RateLimitError,
 )
 
-from .conftest import API_KEY, API_SECRET, BASE_URL, PASSPHRASE, PREFIX, fail, ok
+from .conftest import API_SECRET, PASSPHRASE, PREFIX, fail, make_client, ok
 from .payloads import FOLLOW, STOPPED, TRADER_DETAIL
 
 Reply = httpx.Response | Exception
@@ -43,12 +43,7 @@ ROUTES = {
 
 @pytest.fixture
 async def retrying_client(mock_api: respx.MockRouter) -> AsyncIterator[AsyncCopyTradeClient]:
-    async with AsyncCopyTradeClient(
-        api_key=API_KEY,
-        api_secret=API_SECRET,
-        passphrase=PASSPHRASE,
-        base_url=BASE_URL,
-        rate_limits=None,
+    async with make_client(
         max_retries=3,
     ) as client:
         yield client
@@ -291,12 +286,7 @@ async def test_hook_counts_attempts(mock_api: respx.MockRouter) -> None:
         events.append(event)
 
     mock_api.get(f"{PREFIX}/trader/detail").mock(side_effect=[s502(), ok(TRADER_DETAIL)])
-    async with AsyncCopyTradeClient(
-        api_key=API_KEY,
-        api_secret=API_SECRET,
-        passphrase=PASSPHRASE,
-        base_url=BASE_URL,
-        rate_limits=None,
+    async with make_client(
         on_request=hook,
     ) as client:
         client._pipeline._retry_template.sleep = _no_sleep  # type: ignore[assignment]
@@ -316,12 +306,7 @@ async def test_backoff_is_configurable(mock_api: respx.MockRouter) -> None:
     async def record(seconds: float) -> None:
         recorded.append(seconds)
 
-    async with AsyncCopyTradeClient(
-        api_key=API_KEY,
-        api_secret=API_SECRET,
-        passphrase=PASSPHRASE,
-        base_url=BASE_URL,
-        rate_limits=None,
+    async with make_client(
         max_retries=5,
         backoff_base=0.01,
         backoff_max=0.02,

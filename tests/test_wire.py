@@ -24,7 +24,16 @@ from copytrade_async import (
     TraderDetail,
 )
 
-from .conftest import API_KEY, API_SECRET, PASSPHRASE, PREFIX, hand_signature, ok, sent_json
+from .conftest import (
+    API_KEY,
+    API_SECRET,
+    PASSPHRASE,
+    PREFIX,
+    hand_signature,
+    make_client,
+    ok,
+    sent_json,
+)
 from .payloads import FOLLOW, ORDER, POSITION, SETTINGS, STOPPED, TRADER, TRADER_DETAIL, page
 
 
@@ -199,15 +208,7 @@ async def test_query_values_are_percent_encoded_as_signed(
 
 async def test_demo_and_locale_headers(mock_api: respx.MockRouter) -> None:
     route = mock_api.get(f"{PREFIX}/positions").mock(return_value=ok([]))
-    async with AsyncCopyTradeClient(
-        api_key=API_KEY,
-        api_secret=API_SECRET,
-        passphrase=PASSPHRASE,
-        base_url="https://api.example.test",
-        demo=True,
-        locale="zh-CN",
-        rate_limits=None,
-    ) as client:
+    async with make_client(demo=True, locale="zh-CN") as client:
         assert await client.follows.positions("1") == []
     request = route.calls.last.request
     assert request.headers["paptrading"] == "1"
