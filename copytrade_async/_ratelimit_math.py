@@ -21,6 +21,18 @@ allowed by :func:`ready_at`, then for all ``i <= j``::
 
 that is, over any closed interval of length ``T`` at most ``burst + rate * T`` tokens are taken.
 
+Late wake-ups. A limiter that sleeps until :func:`ready_at` wakes a little late (event loops
+time their sleeps in whole milliseconds). If it accounts such a token at the instant it was due,
+``e_i`` (:func:`late_grant_time`), rather than at the instant ``g_i`` it actually went, with
+``e_i <= g_i <= e_i + slack``, the GCRA state is the same as if the token had gone on time, so
+lateness does not accumulate. The bound above holds for the ``e_i``, hence for the ``g_i``::
+
+    j - i + 1 <= burst + rate * (g_j - g_i + slack)
+
+With ``slack < 1 / rate`` this is the exact bound over every window whose length is a whole
+number of emission intervals (such as the period a limit is stated for: 10 per second, 6,000
+per minute), and at most one token more over other windows.
+
 A Redis-backed limiter can run the same two formulas in a Lua script (on integer microseconds).
 """
 
@@ -32,11 +44,14 @@ from fractions import Fraction
 import attrs
 
 __all__ = [
+    "MAX_SLACK",
     "BucketState",
     "Gcra",
     "consume",
     "full_bucket",
+    "late_grant_time",
     "ready_at",
+    "slack_for",
     "to_time",
     "tokens",
     "try_consume",
@@ -138,3 +153,28 @@ def try_consume(state: BucketState, gcra: Gcra, now: Fraction) -> tuple[BucketSt
     if wait > 0:
         return state, wait
     return consume(state, gcra, now), _ZERO
+
+
+def late_grant_time(state: BucketState, gcra: Gcra, due: Fraction, now: Fraction) -> Fraction:
+    """The instant to account a token at when it was due at ``due`` but goes at ``now``.
+
+    That is the later of ``due``, the moment the bucket had a token, and ``now - slack``
+    (``slack = slack_for(gcra)``): a token that goes late is accounted as if it had gone on time,
+    provided it is at most ``slack`` late. Raises ``ValueError`` if no token is available at
+    ``now``.
+    """
+    ready = ready_at(state, gcra)
+    if now < ready:
+        raise ValueError(f"no token available at {now}: the next one is at {ready}")
+    return max(due, ready, now - slack_for(gcra))
+
+
+MAX_SLACK = Fraction(5, 1000)
+"""The most lateness ever forgiven: 5 ms (a few event-loop timer ticks)."""
+
+
+def slack_for(gcra: Gcra) -> Fraction:
+    """How late a token may go and still be accounted when it was due: half an emission
+    interval, at most :data:`MAX_SLACK`. Always less than the interval, which keeps the bound in
+    the module docs exact over whole numbers of intervals."""
+    return min(gcra.interval / 2, MAX_SLACK)

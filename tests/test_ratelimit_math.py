@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 import pytest
@@ -9,11 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from copytrade_async._ratelimit_math import (
+    MAX_SLACK,
     BucketState,
     Gcra,
     consume,
     full_bucket,
+    late_grant_time,
     ready_at,
+    slack_for,
     to_time,
     tokens,
     try_consume,
@@ -100,6 +104,76 @@ def test_long_runs_do_not_drift(rate: float, burst: int) -> None:
         state = consume(state, gcra, grant)
     assert grant == start + (n - burst) * gcra.interval
     assert state.tat == start + n * gcra.interval
+
+
+def simulate_late(
+    rate: float, burst: int, gaps: list[Fraction], lateness: list[Fraction]
+) -> tuple[list[Fraction], Gcra]:
+    """Like :func:`simulate`, but each waiter that had to wait goes ``lateness[k]`` after it was
+    due (a timer firing late) and is accounted with :func:`late_grant_time`."""
+    gcra = Gcra.from_rate(rate, burst)
+    state = full_bucket(Fraction(0))
+    grants: list[Fraction] = []
+    now = Fraction(0)
+    for k, gap in enumerate(gaps):
+        now += gap
+        due = max(now, grants[-1] if grants else now, ready_at(state, gcra))
+        if due == now:  # no wait: goes at once, accounted at once
+            grant = at = now
+        else:
+            grant = due + lateness[k % len(lateness)]
+            at = late_grant_time(state, gcra, due, grant)
+            assert due <= at <= grant
+        state = consume(state, gcra, at)
+        grants.append(grant)
+    return grants, gcra
+
+
+LATENESS = st.lists(
+    st.fractions(min_value=0, max_value=Fraction(1, 50), max_denominator=10**6), min_size=1
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(rate=RATES, burst=BURSTS, gaps=GAPS, lateness=LATENESS)
+def test_late_wake_ups_keep_the_bound_within_the_slack(
+    rate: float, burst: int, gaps: list[Fraction], lateness: list[Fraction]
+) -> None:
+    grants, gcra = simulate_late(rate, burst, gaps, lateness)
+    slack = slack_for(gcra)
+    assert 0 < slack < gcra.interval
+    exact_rate = Fraction(rate)
+    for i in range(len(grants)):
+        for j in range(i, len(grants)):
+            count = j - i + 1
+            assert count <= burst + exact_rate * (grants[j] - grants[i] + slack)
+            # Hence exact over whole numbers of intervals: a window of n intervals that holds
+            # grants i..j holds at most burst + n of them.
+            whole = math.ceil((grants[j] - grants[i]) / gcra.interval)
+            assert count <= burst + whole
+
+
+@pytest.mark.parametrize("late_ms", [0, 1, 2])
+def test_late_wake_ups_within_the_slack_do_not_drift(late_ms: int) -> None:
+    """200/s, burst 1, every timer 0-2 ms late: the 1,000th token still goes at 4.995 s + late."""
+    late = Fraction(late_ms, 1000)
+    grants, gcra = simulate_late(200.0, 1, [Fraction(0)] * 1000, [late])
+    assert late <= slack_for(gcra)
+    assert grants[-1] == 999 * gcra.interval + late
+
+
+def test_lateness_beyond_the_slack_is_not_forgiven() -> None:
+    gcra = Gcra.from_rate(10.0, 1)  # slack: min(50 ms, 5 ms) = 5 ms
+    assert slack_for(gcra) == MAX_SLACK == Fraction(5, 1000)
+    assert slack_for(Gcra.from_rate(1000.0, 1)) == Fraction(1, 2000)
+    state = consume(full_bucket(Fraction(0)), gcra, Fraction(0))  # next due at 0.1
+    due = ready_at(state, gcra)
+    assert late_grant_time(state, gcra, due, due + Fraction(3, 1000)) == due
+    assert late_grant_time(state, gcra, due, due + Fraction(1, 5)) == due + Fraction(1, 5) - (
+        Fraction(5, 1000)
+    )
+    with pytest.raises(ValueError, match="no token available"):
+        late_grant_time(state, gcra, due, due - Fraction(1, 1000))
 
 
 def test_gcra_constants_are_exact() -> None:
