@@ -27,7 +27,13 @@ from copytrade_async import (
     TraderStatistics,
 )
 from copytrade_async import _envelope as envelope_module
-from copytrade_async._converter import converter, ms_to_datetime, structure, to_camel
+from copytrade_async._converter import (
+    _slot_setters,
+    converter,
+    ms_to_datetime,
+    structure,
+    to_camel,
+)
 from copytrade_async._envelope import parse_json
 from copytrade_async._signing import Signer, build_auth_headers, encode_query
 
@@ -137,6 +143,71 @@ def test_flat_records_get_the_generated_hook_and_nested_ones_cattrs() -> None:
         assert "copytrade_async structure" in converter.get_structure_hook(cls).__code__.co_filename
     detail_hook = converter.get_structure_hook(TraderDetail)
     assert "cattrs" in detail_hook.__code__.co_filename
+
+
+def test_plain_records_are_filled_slot_by_slot_and_stay_frozen() -> None:
+    for cls, example in RECORDS:
+        assert _slot_setters(cls) is not None, cls
+        payload = dict(example) if example else {to_camel(a.name): "1" for a in attrs.fields(cls)}
+        fast = converter.get_structure_hook(cls)(payload, cls)
+        reference = cattrs_hook(cls)(payload, cls)
+        assert type(fast) is cls
+        assert (fast, hash(fast), repr(fast)) == (reference, hash(reference), repr(reference))
+        assert attrs.asdict(fast, recurse=False) == attrs.asdict(reference, recurse=False)
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            fast.__setattr__(attrs.fields(cls)[0].name, "changed")
+
+
+def _positive(_instance: object, _attribute: object, value: int) -> None:
+    if value <= 0:
+        raise ValueError("must be positive")
+
+
+@attrs.frozen
+class WithValidator:
+    count: int = attrs.field(validator=_positive)
+
+
+@attrs.frozen
+class WithPostInit:
+    count: int
+
+    def __attrs_post_init__(self) -> None:
+        if self.count > 100:
+            raise ValueError("too many")
+
+
+@attrs.frozen(cache_hash=True)
+class WithCachedHash:
+    count: int
+
+
+@attrs.define(slots=False, frozen=True)
+class WithoutSlots:
+    count: int
+
+
+@attrs.frozen
+class WithConverter:
+    count: int = attrs.field(converter=abs)
+
+
+@pytest.mark.parametrize(
+    "cls", [WithValidator, WithPostInit, WithCachedHash, WithoutSlots, WithConverter]
+)
+def test_records_that_need_their_init_keep_it(cls: type[Any]) -> None:
+    assert _slot_setters(cls) is None
+    record = converter.structure({"count": 3}, cls)
+    assert record == cls(3)
+    assert hash(record) == hash(cls(3))
+
+
+def test_a_validator_still_runs_through_the_converter() -> None:
+    with pytest.raises(ValueError, match="must be positive"):
+        converter.structure({"count": -1}, WithValidator)
+    with pytest.raises(ValueError, match="too many"):
+        converter.structure({"count": 101}, WithPostInit)
+    assert converter.structure({"count": -4}, WithConverter).count == 4
 
 
 odd_values = st.sampled_from(
