@@ -28,13 +28,13 @@ from copytrade_async import (
 )
 from copytrade_async import _envelope as envelope_module
 from copytrade_async._converter import (
-    _slot_setters,
     converter,
     ms_to_datetime,
     structure,
     to_camel,
 )
 from copytrade_async._envelope import parse_json
+from copytrade_async._record_codegen import slot_setters
 from copytrade_async._signing import Signer, build_auth_headers, encode_query
 
 from .payloads import FOLLOW, ORDER, POSITION, SETTINGS, STOPPED, TRADER
@@ -147,7 +147,7 @@ def test_flat_records_get_the_generated_hook_and_nested_ones_cattrs() -> None:
 
 def test_plain_records_are_filled_slot_by_slot_and_stay_frozen() -> None:
     for cls, example in RECORDS:
-        assert _slot_setters(cls) is not None, cls
+        assert slot_setters(cls) is not None, cls
         payload = dict(example) if example else {to_camel(a.name): "1" for a in attrs.fields(cls)}
         fast = converter.get_structure_hook(cls)(payload, cls)
         reference = cattrs_hook(cls)(payload, cls)
@@ -196,7 +196,7 @@ class WithConverter:
     "cls", [WithValidator, WithPostInit, WithCachedHash, WithoutSlots, WithConverter]
 )
 def test_records_that_need_their_init_keep_it(cls: type[Any]) -> None:
-    assert _slot_setters(cls) is None
+    assert slot_setters(cls) is None
     record = converter.structure({"count": 3}, cls)
     assert record == cls(3)
     assert hash(record) == hash(cls(3))
