@@ -91,11 +91,7 @@ class RequestPipeline:
         self.limiter = limiter
         self._retry_template = retry_template
         self.clock = clock
-        # ``fast_acquire``: a free slot is taken without a trip through the event loop (the
-        # request that follows yields soon enough).
-        self._in_flight = (
-            anyio.Semaphore(max_in_flight, fast_acquire=True) if max_in_flight else None
-        )
+        self._in_flight = anyio.Semaphore(max_in_flight) if max_in_flight else None
         self._on_request = on_request
         self._closed = False
 
@@ -163,11 +159,20 @@ class RequestPipeline:
 
     async def _attempt(self, request: _Request, call: _Call) -> Envelope:
         call.attempts += 1
-        if self._in_flight is None:
+        in_flight = self._in_flight
+        if in_flight is None:
             status, headers, content, sent_ms, received_ms = await self._send(request, call)
         else:
-            async with self._in_flight:
+            try:
+                # A free slot is taken at once, with no checkpoint: the send that follows
+                # checks for cancellation soon enough. Only a full cap waits in line.
+                in_flight.acquire_nowait()
+            except anyio.WouldBlock:
+                await in_flight.acquire()
+            try:
                 status, headers, content, sent_ms, received_ms = await self._send(request, call)
+            finally:
+                in_flight.release()
         call.status = status
         endpoint = request.endpoint
         try:

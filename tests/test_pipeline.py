@@ -98,6 +98,33 @@ async def test_in_flight_cap() -> None:
     assert peak == 3
 
 
+async def test_in_flight_slots_come_back_after_cancellation() -> None:
+    """A call cancelled while it waits for a slot, or while it holds one, gives nothing away."""
+    release = anyio.Event()
+    arrived = 0
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal arrived
+        arrived += 1
+        await release.wait()
+        return ok(TRADER_DETAIL)
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    async with http, make_client(max_in_flight=1, http_client=http) as client:
+        slots = client._pipeline._in_flight
+        assert slots is not None
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(client.traders.get, "holder")
+            tg.start_soon(client.traders.get, "waiter")
+            await anyio.wait_all_tasks_blocked()
+            assert slots.value == 0 and arrived == 1  # the waiter queues for the one slot
+            tg.cancel_scope.cancel()  # cancels the holder mid-request and the waiter in line
+        assert slots.value == 1 and arrived == 1
+        release.set()
+        assert (await client.traders.get("after")).trader_id
+        assert slots.value == 1
+
+
 async def test_client_limit_matches_server_limit_without_a_429() -> None:
     config = SandboxConfig(seed=1, rate_limit=40, rate_burst=40)
     limits = RateLimits(groups={"copytrading": RateLimit.per_second(40)}, global_limit=None)
