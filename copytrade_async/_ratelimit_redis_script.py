@@ -4,13 +4,33 @@ Both scripts read the time with ``redis.call('TIME')``, so every worker of a fle
 Redis server's clock, whatever its own clock says. Times are whole microseconds; a bucket is its
 GCRA *theoretical arrival time* (``tat``, see :mod:`copytrade_async._ratelimit_math`), stored as
 a decimal integer string (``%.0f``: Lua's ``tostring`` keeps only 14 digits) with a TTL that ends
-exactly when the bucket would be full again, so an idle fleet leaves no keys behind.
+when the bucket would be full again plus its slack (at most 5 ms, see below), so an idle fleet
+leaves no keys behind.
 
 ``ACQUIRE`` -- ``KEYS[1]`` is the pause key, ``KEYS[2..n]`` the buckets to take from (the
-group's and the global one), ``ARGV`` holds ``interval, tolerance`` (microseconds) for each
-bucket in that order. It either takes one token from every bucket and returns ``0``, or takes
-nothing and returns how many microseconds to wait (the longest of the buckets' waits and the
-remaining pause). All or nothing, in one atomic step.
+group's and the global one). ``ARGV[1]`` is ``due``: ``0`` for a fresh call, or, for a caller
+that slept as the previous answer told it to, the instant that answer said to come back. Then
+``ARGV`` holds ``interval, tolerance, slack`` (microseconds, see :func:`bucket_args`) for each
+bucket in that order. It either takes one token from every bucket and returns ``{0, now}``, or
+takes nothing and returns ``{wait, now + wait}``: how many microseconds to wait (the longest of
+the buckets' waits and the remaining pause) and the instant to come back. All or nothing, in
+one atomic step.
+
+A fresh call's token is accounted at ``now``. A caller that comes back late is accounted at
+``max(due, ready, now - slack)`` in each bucket (``ready = tat - tolerance``, when the bucket
+had a token; a ``due`` after ``now`` counts as ``now``), as
+:func:`~copytrade_async._ratelimit_math.late_grant_time` does: when it was due if it is at most
+``slack`` late, so lateness (a round trip, a wake-up) does not add up. That instant is never
+before ``ready``, after ``now``, nor more than ``slack`` before ``now``, whatever the caller
+sends, so for grants at (Redis) times ``g_i <= g_j`` every bucket keeps the bound of
+:mod:`copytrade_async._ratelimit_math`::
+
+    j - i + 1 <= burst + (g_j - g_i + slack) / interval
+
+on the server's clock, which is ``burst + rate * T`` exactly over every window of a whole number
+of emission intervals, because ``slack`` is below the interval. A key lives until its bucket is
+full again *plus* the slack, so a missing key means the bucket was full before ``now - slack``
+(and accounting at any instant after that is exact).
 
 ``PAUSE`` -- ``KEYS[1]`` is the pause key, ``ARGV[1]`` a duration in microseconds. It moves the
 "paused until" instant to now + duration unless it is already later (a pause only ever extends)
@@ -22,6 +42,7 @@ from __future__ import annotations
 import math
 
 from ._ratelimit import RateLimit
+from ._ratelimit_math import slack_for
 
 __all__ = [
     "ACQUIRE",
@@ -42,6 +63,8 @@ local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
 ACQUIRE = (
     _NOW
     + """
+local due = tonumber(ARGV[1])
+if due > now then due = now end
 local wait = 0
 local paused = redis.call('GET', KEYS[1])
 if paused then
@@ -49,28 +72,34 @@ if paused then
   if left > wait then wait = left end
 end
 local tats = {}
+local slacks = {}
 for i = 2, #KEYS do
-  local interval = tonumber(ARGV[2 * i - 3])
-  local tolerance = tonumber(ARGV[2 * i - 2])
-  local tat = now
+  local interval = tonumber(ARGV[3 * i - 4])
+  local tolerance = tonumber(ARGV[3 * i - 3])
+  local slack = tonumber(ARGV[3 * i - 2])
+  -- No key: the bucket was full before now - slack (the key outlives the fill-up by the slack).
+  local tat = now - slack
   local stored = redis.call('GET', KEYS[i])
   if stored then
     tat = tonumber(stored)
-    if tat < now then tat = now end
     -- Never more than one interval past an empty bucket: if the server's clock stepped back,
     -- this keeps the fleet from stalling (and it never allows more than the rate).
     if tat > now + tolerance + interval then tat = now + tolerance + interval end
   end
-  local left = tat - tolerance - now
-  if left > wait then wait = left end
-  tats[i] = tat + interval
+  local ready = tat - tolerance
+  if ready - now > wait then wait = ready - now end
+  -- A caller that slept as told is accounted when its token was due, if at most slack late.
+  local at = now
+  if due > 0 then at = math.max(due, ready, now - slack) end
+  tats[i] = math.max(tat, at) + interval
+  slacks[i] = slack
 end
-if wait > 0 then return wait end
+if wait > 0 then return {wait, now + wait} end
 for i = 2, #KEYS do
-  local ttl = math.ceil((tats[i] - now) / 1000) + 1
+  local ttl = math.ceil((tats[i] + slacks[i] - now) / 1000) + 1
   redis.call('SET', KEYS[i], string.format('%.0f', tats[i]), 'PX', ttl)
 end
-return 0
+return {0, now}
 """
 )
 
@@ -106,13 +135,16 @@ def group_key(prefix: str, group: str) -> str:
     return f"{{{prefix}}}:group:{group}"
 
 
-def bucket_args(limit: RateLimit) -> tuple[int, int]:
-    """A bucket's ``(interval, tolerance)`` in whole microseconds.
+def bucket_args(limit: RateLimit) -> tuple[int, int, int]:
+    """A bucket's ``(interval, tolerance, slack)`` in whole microseconds.
 
     The interval is rounded *up*, so the bucket in Redis is never faster than ``limit``: with
     ``I = ceil(1e6 / rate)`` it grants at most ``burst + T / I <= burst + rate * T`` tokens over
-    any window of ``T`` seconds (of the Redis server's clock).
+    any window of ``T`` seconds (of the Redis server's clock) counted at the instants the tokens
+    are accounted. The slack (:func:`~copytrade_async._ratelimit_math.slack_for`) is rounded
+    *down*, so it is never more than the exact one and always less than ``I``.
     """
     gcra = limit.gcra()
     interval = max(1, math.ceil(gcra.interval * 1_000_000))
-    return interval, (limit.burst - 1) * interval
+    slack = math.floor(slack_for(gcra) * 1_000_000)
+    return interval, (limit.burst - 1) * interval, slack
