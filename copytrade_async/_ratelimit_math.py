@@ -33,7 +33,8 @@ With ``slack < 1 / rate`` this is the exact bound over every window whose length
 number of emission intervals (such as the period a limit is stated for: 10 per second, 6,000
 per minute), and at most one token more over other windows.
 
-A Redis-backed limiter can run the same two formulas in a Lua script (on integer microseconds).
+The Redis-backed limiter runs the same formulas, late accounting included, in a Lua script on
+the Redis server's clock, in integer microseconds (see :mod:`._ratelimit_redis_script`).
 """
 
 from __future__ import annotations
