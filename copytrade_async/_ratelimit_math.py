@@ -148,7 +148,8 @@ def try_consume(state: BucketState, gcra: Gcra, now: Fraction) -> tuple[BucketSt
     """Take one token at ``now`` if one is available.
 
     Returns ``(new_state, 0)`` on success, or ``(state, wait)`` unchanged with the positive time
-    to wait before trying again. This is the one-step form of the check (the Redis backend runs its own in Lua).
+    to wait before trying again: the one-step form of the check (the Redis backend runs its own
+    in Lua).
     """
     wait = wait_time(state, gcra, now)
     if wait > 0:
