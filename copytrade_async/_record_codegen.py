@@ -80,12 +80,16 @@ def _field_expression(
 def slot_setters(cls: type[Any]) -> list[Callable[[Any, Any], None]] | None:
     """For a plain slotted attrs class, the slot setters of its fields in order; else None.
 
-    "Plain" means that ``__init__`` does nothing but store its arguments: no validator,
-    converter, ``on_setattr`` hook, pre- or post-init, and no slot other than the fields (such
-    as a cached hash that ``__init__`` would reset). Anything else keeps its ``__init__``.
+    "Plain" means that ``__init__`` is the one attrs wrote and does nothing but store its
+    arguments: no validator, converter, ``on_setattr`` hook, pre- or post-init, no hand-written
+    ``__init__`` (on the class or a subclass), and no slot other than the fields (such as a
+    cached hash that ``__init__`` would reset). Anything else keeps its ``__init__``.
     """
     if hasattr(cls, "__attrs_pre_init__") or hasattr(cls, "__attrs_post_init__"):
         return None
+    init_owner = next(klass for klass in cls.__mro__ if "__init__" in klass.__dict__)
+    if "__attrs_attrs__" not in init_owner.__dict__ or hasattr(cls, "__attrs_init__"):
+        return None  # an __init__ attrs did not write (init=False, or a subclass's own)
     fields = attrs.fields(cls)
     if any(f.validator is not None or f.converter is not None for f in fields):
         return None

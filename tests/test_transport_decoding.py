@@ -192,8 +192,41 @@ class WithConverter:
     count: int = attrs.field(converter=abs)
 
 
+@attrs.frozen(init=False)
+class WithOwnInit:
+    count: int
+
+    def __init__(self, count: int) -> None:
+        if count > 100:
+            raise ValueError("too many")
+        self.__attrs_init__(count)
+
+
+@attrs.frozen
+class _Base:
+    count: int
+
+
+class WithSubclassInit(_Base):
+    __slots__ = ()
+
+    def __init__(self, count: int) -> None:
+        if count > 100:
+            raise ValueError("too many")
+        super().__init__(count)
+
+
 @pytest.mark.parametrize(
-    "cls", [WithValidator, WithPostInit, WithCachedHash, WithoutSlots, WithConverter]
+    "cls",
+    [
+        WithValidator,
+        WithPostInit,
+        WithCachedHash,
+        WithoutSlots,
+        WithConverter,
+        WithOwnInit,
+        WithSubclassInit,
+    ],
 )
 def test_records_that_need_their_init_keep_it(cls: type[Any]) -> None:
     assert slot_setters(cls) is None
@@ -205,8 +238,9 @@ def test_records_that_need_their_init_keep_it(cls: type[Any]) -> None:
 def test_a_validator_still_runs_through_the_converter() -> None:
     with pytest.raises(ValueError, match="must be positive"):
         converter.structure({"count": -1}, WithValidator)
-    with pytest.raises(ValueError, match="too many"):
-        converter.structure({"count": 101}, WithPostInit)
+    for cls in (WithPostInit, WithOwnInit, WithSubclassInit):
+        with pytest.raises(ValueError, match="too many"):
+            converter.structure({"count": 101}, cls)
     assert converter.structure({"count": -4}, WithConverter).count == 4
 
 
