@@ -1,7 +1,9 @@
-"""What the benchmarks share: the server process, medians, and one way to print a result."""
+"""What the benchmarks share: the command line, the server process, medians, and one way to
+print and save a result."""
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import statistics
@@ -59,3 +61,22 @@ def headline(title: str) -> None:
 
 def verdict(ok: bool | None) -> str:
     return "not checked (quick run)" if ok is None else ("met" if ok else "NOT MET")
+
+
+def arguments(doc: str, *, transport: bool = False) -> argparse.ArgumentParser:
+    """The options every benchmark takes (``--quick``, ``--json``; ``--transport`` on request),
+    described by the first line of the script's docstring. A script adds its own."""
+    parser = argparse.ArgumentParser(description=doc.split("\n", 1)[0])
+    parser.add_argument("--quick", action="store_true", help="small N, for CI (no targets)")
+    parser.add_argument("--json", help="also write the results to this file")
+    if transport:
+        parser.add_argument("--transport", default="httpx", choices=("httpx", "aiohttp"))
+    return parser
+
+
+def save(results: dict[str, Any], path: str | None) -> dict[str, Any]:
+    """Write ``results`` to ``path`` as JSON when one was given; return them."""
+    if path:
+        with open(path, "w") as out:
+            json.dump(results, out)
+    return results

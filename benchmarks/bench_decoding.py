@@ -16,7 +16,6 @@ Target: ``ours`` <= 1.5x ``msgspec``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from collections.abc import Callable
@@ -26,7 +25,7 @@ from typing import Any
 
 import msgspec
 import orjson
-from _common import headline, median, verdict
+from _common import arguments, headline, median, save, verdict
 from _server import fixed_page
 
 from copytrade_async._converter import structure_page
@@ -179,16 +178,11 @@ def run(pages: int, quick: bool, rounds: int = 3) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--quick", action="store_true", help="small N, for CI (no targets)")
-    parser.add_argument("--json", help="also write the results to this file")
+    parser = arguments(__doc__)
     args = parser.parse_args(argv)
     headline("2. Decoding a 20-record page (µs per record, median of 3)")
     results = run(pages=20 if args.quick else 3000, quick=args.quick)
-    if args.json:
-        with open(args.json, "w") as out:
-            json.dump(results, out)
-    return results
+    return save(results, args.json)
 
 
 if __name__ == "__main__":

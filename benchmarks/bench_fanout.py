@@ -13,13 +13,11 @@ the wall time is the limiter's own timing rather than the requests'.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
 import time
 from typing import Any, Literal
 
-from _common import CREDENTIALS, headline, median, serve, server_stats, verdict
+from _common import CREDENTIALS, arguments, headline, median, save, serve, server_stats, verdict
 
 from copytrade_async import AsyncCopyTradeClient, RateLimit, RateLimits
 
@@ -75,10 +73,7 @@ def run(follows: int, rounds: int, transport: Transport, burst: int) -> dict[str
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--quick", action="store_true", help="small N, for CI (no targets)")
-    parser.add_argument("--json", help="also write the results to this file")
-    parser.add_argument("--transport", default="httpx", choices=("httpx", "aiohttp"))
+    parser = arguments(__doc__, transport=True)
     args = parser.parse_args(argv)
     follows, rounds = (100, 1) if args.quick else (1000, 3)
     headline(
@@ -96,10 +91,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             f"  target: burst 1 within {TOLERANCE:.0%} of the minimum and no 429: "
             f"{verdict(results['met'])}"
         )
-    if args.json:
-        with open(args.json, "w") as out:
-            json.dump(results, out)
-    return results
+    return save(results, args.json)
 
 
 if __name__ == "__main__":

@@ -9,13 +9,11 @@ imported only when used. No target: the figure is for the README.
 
 from __future__ import annotations
 
-import argparse
-import json
 import subprocess
 import sys
 from typing import Any
 
-from _common import headline, median
+from _common import arguments, headline, median, save
 
 PROBE = (
     "import time, sys; t = time.perf_counter(); import {module}; "
@@ -62,18 +60,13 @@ def run(runs: int) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--quick", action="store_true", help="fewer runs, for CI")
+    parser = arguments(__doc__)
     parser.add_argument("--runs", type=int, default=None)
-    parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args(argv)
     runs = args.runs or (3 if args.quick else 9)
     headline(f"6. Import time (fresh interpreters, median of {runs})")
     results = run(runs)
-    if args.json:
-        with open(args.json, "w") as out:
-            json.dump(results, out)
-    return results
+    return save(results, args.json)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from _common import CREDENTIALS, headline, median, serve, verdict
+from _common import CREDENTIALS, arguments, headline, median, save, serve, verdict
 
 from copytrade_async import AsyncCopyTradeClient
 
@@ -98,10 +98,7 @@ def run(sizes: list[int], rounds: int, transport: str, quick: bool) -> dict[str,
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any] | None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--quick", action="store_true", help="small N, for CI (no targets)")
-    parser.add_argument("--json", help="also write the results to this file")
-    parser.add_argument("--transport", default="httpx", choices=("httpx", "aiohttp"))
+    parser = arguments(__doc__, transport=True)
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -110,10 +107,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any] | None:
     sizes, rounds = ([2_000, 10_000], 1) if args.quick else ([100_000, 300_000, 1_000_000], 3)
     headline(f"5. Memory: streaming history records ({args.transport})")
     results = run(sizes, rounds, args.transport, args.quick)
-    if args.json:
-        with open(args.json, "w") as out:
-            json.dump(results, out)
-    return results
+    return save(results, args.json)
 
 
 if __name__ == "__main__":

@@ -10,13 +10,11 @@ Target: >= 6x faster with prefetch 8, identical items. Median of 3 rounds.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
 import time
 from typing import Any, Literal
 
-from _common import CREDENTIALS, headline, median, serve, verdict
+from _common import CREDENTIALS, arguments, headline, median, save, serve, verdict
 
 from copytrade_async import AsyncCopyTradeClient, HistoryOrder
 
@@ -66,10 +64,7 @@ async def run(
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--quick", action="store_true", help="small N, for CI (no targets)")
-    parser.add_argument("--json", help="also write the results to this file")
-    parser.add_argument("--transport", default="httpx", choices=("httpx", "aiohttp"))
+    parser = arguments(__doc__, transport=True)
     args = parser.parse_args(argv)
     pages, rounds = (20, 1) if args.quick else (200, 3)
     headline(
@@ -78,10 +73,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     with serve("--total-pages", str(pages), "--latency-ms", "20") as url:
         results = asyncio.run(run(url, pages, rounds, args.quick, args.transport))
-    if args.json:
-        with open(args.json, "w") as out:
-            json.dump(results, out)
-    return results
+    return save(results, args.json)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ Targets: ``ours/aiohttp`` >= 0.6x the yardstick at 1 in flight and >= 0.5x at 32
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import time
@@ -32,7 +31,7 @@ from typing import Any, Literal
 import aiohttp
 import httpx
 import orjson
-from _common import CREDENTIALS, PREFIX, headline, median, serve, verdict
+from _common import CREDENTIALS, PREFIX, arguments, headline, median, save, serve, verdict
 
 from copytrade_async import AsyncCopyTradeClient, HistoryOrder, RateLimit, RateLimits
 from copytrade_async._endpoints import HISTORY
@@ -171,9 +170,7 @@ async def run(url: str, rounds: int, seconds: float, quick: bool) -> dict[str, A
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--quick", action="store_true", help="small N, for CI (no targets)")
-    parser.add_argument("--json", help="also write the results to this file")
+    parser = arguments(__doc__)
     args = parser.parse_args(argv)
     headline("1. Throughput and CPU per request (20-record page, loopback)")
     try:
@@ -183,10 +180,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     rounds, seconds = (1, 0.3) if args.quick else (3, 2.0)
     with serve() as url:
         results = asyncio.run(run(url, rounds, seconds, args.quick))
-    if args.json:
-        with open(args.json, "w") as out:
-            json.dump(results, out)
-    return results
+    return save(results, args.json)
 
 
 if __name__ == "__main__":
