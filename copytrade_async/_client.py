@@ -22,6 +22,7 @@ from ._ratelimit_memory import create_rate_limiter
 from ._retry import build_retry_template
 from ._traders import Traders
 from ._transport import HttpxTransport, TransportName, create_transport
+from ._validation import check_whole
 
 if TYPE_CHECKING:
     import aiohttp
@@ -85,14 +86,8 @@ class AsyncCopyTradeClient:
             locale=locale,
             demo=demo,
         )
-        if max_in_flight is not None and (
-            isinstance(max_in_flight, bool)
-            or not isinstance(max_in_flight, int)
-            or max_in_flight < 1
-        ):
-            raise ValueError(
-                f"max_in_flight must be a whole number >= 1 or None, got {max_in_flight!r}"
-            )
+        if max_in_flight is not None:
+            check_whole("max_in_flight", max_in_flight)
         pipeline = RequestPipeline(
             credentials=credentials,
             transport=create_transport(

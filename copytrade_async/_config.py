@@ -8,6 +8,8 @@ from typing import Any
 import attrs
 import httpx
 
+from ._validation import check_whole
+
 __all__ = ["DEFAULT_BASE_URL", "ClientOptions", "Credentials", "RequestEvent", "RequestHook"]
 
 DEFAULT_BASE_URL = "https://api.bitget.com"
@@ -40,8 +42,7 @@ def _check_timeout(_: object, attribute: attrs.Attribute[Any], value: Any) -> No
 
 
 def _check_non_negative_int(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{attribute.name} must be a whole number >= 0, got {value!r}")
+    check_whole(attribute.name, value, 0)
 
 
 def _check_positive(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:

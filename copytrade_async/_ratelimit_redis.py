@@ -60,6 +60,7 @@ from ._ratelimit_redis_script import (
     group_key,
     pause_key,
 )
+from ._validation import check_whole
 
 try:
     import redis.asyncio as aioredis
@@ -124,8 +125,7 @@ class RedisRateLimiter:
     ) -> None:
         if not isinstance(limits, RateLimits):
             raise TypeError(f"limits must be a RateLimits, got {limits!r}")
-        if isinstance(fleet_size, bool) or not isinstance(fleet_size, int) or fleet_size < 1:
-            raise ValueError(f"fleet_size must be a whole number >= 1, got {fleet_size!r}")
+        check_whole("fleet_size", fleet_size)
         if not isinstance(prefix, str) or not prefix:
             raise ValueError(f"prefix must be a non-empty string, got {prefix!r}")
         self._timeout = _positive(timeout, "timeout")

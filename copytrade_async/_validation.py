@@ -19,12 +19,25 @@ __all__ = [
     "check_positive_amount",
     "check_time_ms",
     "check_time_range",
+    "check_whole",
     "to_decimal",
 ]
 
 MAX_PAGE_SIZE = 100
 MAX_LEVERAGE = 125
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def check_whole(name: str, value: object, minimum: int | None = 1) -> int:
+    """A whole number (never a bool) of at least ``minimum`` (any whole number, for None)."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or (minimum is not None and value < minimum)
+    ):
+        bound = "" if minimum is None else f" >= {minimum}"
+        raise ValueError(f"{name} must be a whole number{bound}, got {value!r}")
+    return value
 
 
 def to_decimal(name: str, value: object) -> Decimal:

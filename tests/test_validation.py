@@ -11,6 +11,7 @@ import pytest
 import respx
 
 from copytrade_async import AsyncCopyTradeClient
+from copytrade_async._validation import check_whole
 
 C = AsyncCopyTradeClient
 CASES: list[tuple[str, Callable[[C], Any], str]] = [
@@ -129,3 +130,27 @@ def test_aware_datetimes_of_any_zone_give_exact_milliseconds() -> None:
     utc = datetime(2021, 5, 19, 16, 29, 11, 927000, tzinfo=UTC)
     assert check_time_ms("t", utc) == 1621441751927
     assert check_time_ms("t", utc.astimezone(timezone(timedelta(hours=-5)))) == 1621441751927
+
+
+@pytest.mark.parametrize(
+    ("value", "minimum", "message"),
+    [
+        (0, 1, r"^n must be a whole number >= 1, got 0$"),
+        (-1, 0, r"^n must be a whole number >= 0, got -1$"),
+        (True, 0, r"^n must be a whole number >= 0, got True$"),
+        (2.0, 1, r"^n must be a whole number >= 1, got 2.0$"),
+        ("3", None, r"^n must be a whole number, got '3'$"),
+        (None, 1, r"^n must be a whole number >= 1, got None$"),
+    ],
+)
+def test_check_whole_refuses_with_the_name_and_the_bound(
+    value: object, minimum: int | None, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        check_whole("n", value, minimum)
+
+
+def test_check_whole_returns_what_it_accepts() -> None:
+    assert check_whole("n", 1) == 1
+    assert check_whole("n", 0, 0) == 0
+    assert check_whole("n", -7, None) == -7

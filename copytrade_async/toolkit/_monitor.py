@@ -53,7 +53,7 @@ from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from .._models import FollowStatus, Position
-from .._validation import check_id, to_decimal
+from .._validation import check_id, check_whole, to_decimal
 from ._events import (
     FollowEnded,
     FollowEvent,
@@ -306,11 +306,10 @@ def monitor(
         watches.setdefault(watch.follow_id, watch)
     if not (isinstance(interval, int | float) and interval >= 0 and math.isfinite(interval)):
         raise ValueError(f"interval must be a finite number of seconds >= 0, got {interval!r}")
-    for name, value, low in (("concurrency", concurrency, 1), ("buffer", buffer, 0)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ValueError(f"{name} must be a whole number >= {low}, got {value!r}")
-    if rounds is not None and (isinstance(rounds, bool) or not isinstance(rounds, int)):
-        raise ValueError(f"rounds must be a whole number or None, got {rounds!r}")
+    check_whole("concurrency", concurrency)
+    check_whole("buffer", buffer, 0)
+    if rounds is not None:
+        check_whole("rounds", rounds, None)
     rate = polling_rate(client, max_rate, rate_share)
     levels = sorted({to_decimal("threshold", t) for t in thresholds})
     return Monitor(

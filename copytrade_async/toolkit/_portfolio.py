@@ -26,7 +26,7 @@ import attrs
 
 from .._exceptions import CopyTradeError
 from .._models import Follow, FollowSettings, MarginMode, Trader
-from .._validation import to_decimal
+from .._validation import check_whole, to_decimal
 from ._events import Watch
 from ._selection import RankedTrader, Ranking
 from ._sizing import DEFAULT_PRECISION, split_amount
@@ -205,8 +205,7 @@ async def diversify(
     """
     if mode not in ("all_or_nothing", "partial"):
         raise ValueError(f"mode must be 'all_or_nothing' or 'partial', got {mode!r}")
-    if isinstance(max_traders, bool) or not isinstance(max_traders, int) or max_traders < 1:
-        raise ValueError(f"max_traders must be a whole number >= 1, got {max_traders!r}")
+    check_whole("max_traders", max_traders)
     total = to_decimal("total_amount", total_amount)
     chosen = _pick(traders, max_traders)
     if not chosen:

@@ -20,7 +20,7 @@ import attrs
 from anyio.abc import ObjectReceiveStream
 
 from .._models import Trader, TraderDetail, TraderStatus
-from .._validation import to_decimal
+from .._validation import check_whole, to_decimal
 from ._scoring import DEFAULT_WEIGHTS, ScoreWeights, TraderScore, score_trader
 
 if TYPE_CHECKING:
@@ -96,13 +96,6 @@ def _text(value: object) -> str:
     return str(value.value) if isinstance(value, Enum) else str(value)
 
 
-def _check_count(name: str, value: object, *, allow_none: bool = False) -> None:
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
-
-
 async def find_best_traders(
     client: AsyncCopyTradeClient,
     *,
@@ -124,10 +117,10 @@ async def find_best_traders(
     the fetched detail (a trader may change in between). ``top`` keeps only the best ``top``.
     Ties in score are broken by trader id, so the ranking is deterministic.
     """
-    if isinstance(min_trading_days, bool) or not isinstance(min_trading_days, int):
-        raise ValueError(f"min_trading_days must be a whole number, got {min_trading_days!r}")
-    _check_count("concurrency", concurrency)
-    _check_count("top", top, allow_none=True)
+    check_whole("min_trading_days", min_trading_days, None)
+    check_whole("concurrency", concurrency)
+    if top is not None:
+        check_whole("top", top)
     if detail_timeout is not None and not detail_timeout > 0:
         raise ValueError(f"detail_timeout must be > 0 or None, got {detail_timeout!r}")
     rule = TraderFilter(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from decimal import ROUND_FLOOR, Context, Decimal, localcontext
 
-from .._validation import to_decimal
+from .._validation import check_whole, to_decimal
 
 __all__ = ["DEFAULT_PRECISION", "size_copy_amount", "split_amount"]
 
@@ -88,8 +88,7 @@ def split_amount(
     amount = to_decimal("total", total)
     if amount < 0:
         raise ValueError(f"total must not be negative, got {amount}")
-    if isinstance(parts, bool) or not isinstance(parts, int) or parts < 1:
-        raise ValueError(f"parts must be a whole number >= 1, got {parts!r}")
+    check_whole("parts", parts)
     step = _check_precision(precision)
     with localcontext(_EXACT):
         share = _round_down(amount / parts, step)
