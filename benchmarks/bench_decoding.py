@@ -28,9 +28,9 @@ import orjson
 from _common import arguments, headline, median, save, verdict
 from _server import fixed_page
 
-from copytrade_async._converter import structure_page
-from copytrade_async._envelope import decode_envelope
-from copytrade_async._models import HistoryOrder
+from copytrade_async._http._envelope import decode_envelope
+from copytrade_async._records._converter import structure_page
+from copytrade_async._records._models import HistoryOrder
 
 RECORDS = 20
 TARGET = 1.5

@@ -34,7 +34,7 @@ import orjson
 from _common import CREDENTIALS, PREFIX, arguments, headline, median, save, serve, verdict
 
 from copytrade_async import AsyncCopyTradeClient, HistoryOrder, RateLimit, RateLimits
-from copytrade_async._endpoints import HISTORY
+from copytrade_async._http._endpoints import HISTORY
 
 Fetch = Callable[[], Awaitable[Any]]
 Factory = Callable[[AsyncExitStack, str], Awaitable[Fetch]]

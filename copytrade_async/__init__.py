@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 from ._client import AsyncCopyTradeClient, SandboxClient
 from ._config import ClientOptions, RequestEvent, RequestHook
-from ._converter import converter
 from ._exceptions import (
     AlreadyFollowingError,
     APIConnectionError,
@@ -27,7 +26,8 @@ from ._exceptions import (
     ResponseValidationError,
     ServerError,
 )
-from ._models import (
+from ._records._converter import converter
+from ._records._models import (
     Follow,
     FollowSettings,
     FollowStatus,
@@ -46,13 +46,13 @@ from ._models import (
     TraderStatistics,
     TraderStatus,
 )
-from ._pagination import AsyncPaginator
-from ._ratelimit import RateLimit, RateLimiter, RateLimits
-from ._ratelimit_memory import InMemoryRateLimiter, NullRateLimiter
+from .ratelimit._limits import RateLimit, RateLimiter, RateLimits
+from .ratelimit._memory import InMemoryRateLimiter, NullRateLimiter
+from .resources._pagination import AsyncPaginator
 
 if TYPE_CHECKING:  # at run time, imported on first use: they need the [redis] extra
-    from ._ratelimit_redis import RedisRateLimiter as RedisRateLimiter
-    from ._ratelimit_redis import fleet_share as fleet_share
+    from .ratelimit._redis import RedisRateLimiter as RedisRateLimiter
+    from .ratelimit._redis import fleet_share as fleet_share
 
 __version__ = "0.1.0"
 
@@ -106,7 +106,7 @@ __all__ = [
 
 def __getattr__(name: str) -> object:
     if name in ("RedisRateLimiter", "fleet_share"):
-        from . import _ratelimit_redis
+        from .ratelimit import _redis
 
-        return getattr(_ratelimit_redis, name)
+        return getattr(_redis, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

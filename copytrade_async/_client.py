@@ -10,19 +10,19 @@ from typing import TYPE_CHECKING, Any, Self
 import attrs
 import httpx
 
-from ._clock import ServerClock
 from ._config import DEFAULT_BASE_URL, ClientOptions, Credentials, RequestHook
-from ._endpoints import Endpoint
-from ._envelope import Envelope
-from ._follows import Follows
-from ._history import History
-from ._pipeline import RequestPipeline
-from ._ratelimit import RateLimiter, RateLimits
-from ._ratelimit_memory import create_rate_limiter
-from ._retry import build_retry_template
-from ._traders import Traders
-from ._transport import HttpxTransport, TransportName, create_transport
+from ._http._clock import ServerClock
+from ._http._endpoints import Endpoint
+from ._http._envelope import Envelope
+from ._http._pipeline import RequestPipeline
+from ._http._retry import build_retry_template
+from ._http._transport import HttpxTransport, TransportName, create_transport
 from ._validation import check_whole
+from .ratelimit._limits import RateLimiter, RateLimits
+from .ratelimit._memory import create_rate_limiter
+from .resources._follows import Follows
+from .resources._history import History
+from .resources._traders import Traders
 
 if TYPE_CHECKING:
     import aiohttp

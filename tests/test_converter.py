@@ -21,8 +21,8 @@ from copytrade_async import (
     Trader,
     TraderDetail,
 )
-from copytrade_async._converter import _build, parse_decimal, structure
-from copytrade_async._envelope import decode_envelope
+from copytrade_async._http._envelope import decode_envelope
+from copytrade_async._records._converter import _build, parse_decimal, structure
 
 from .payloads import FOLLOW, ORDER, POSITION, SETTINGS, STOPPED, TRADER, TRADER_DETAIL
 

@@ -25,7 +25,7 @@ from copytrade_async import (
     ResponseValidationError,
     ServerError,
 )
-from copytrade_async._envelope import decode_envelope, parse_retry_after
+from copytrade_async._http._envelope import decode_envelope, parse_retry_after
 
 from .conftest import API_SECRET, PASSPHRASE, PREFIX, REQUEST_TIME, envelope, fail, ok
 from .payloads import FOLLOW, TRADER_DETAIL

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from copytrade_async import AsyncCopyTradeClient, AsyncPaginator, Page
-from copytrade_async._pagination import next_page_no
+from copytrade_async.resources._pagination import next_page_no
 
 from .conftest import PREFIX, ok
 from .payloads import ORDER, TRADER

@@ -18,9 +18,9 @@ from anyio.abc import TaskGroup
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from copytrade_async._ratelimit import COPYTRADING_GROUP, RateLimit, RateLimiter, RateLimits
-from copytrade_async._ratelimit_math import slack_for
-from copytrade_async._ratelimit_memory import (
+from copytrade_async.ratelimit._gcra import slack_for
+from copytrade_async.ratelimit._limits import COPYTRADING_GROUP, RateLimit, RateLimiter, RateLimits
+from copytrade_async.ratelimit._memory import (
     InMemoryRateLimiter,
     NullRateLimiter,
     create_rate_limiter,

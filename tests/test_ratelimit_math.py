@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from copytrade_async._ratelimit_math import (
+from copytrade_async.ratelimit._gcra import (
     MAX_SLACK,
     BucketState,
     Gcra,

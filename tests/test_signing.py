@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl
 from hypothesis import given
 from hypothesis import strategies as st
 
-from copytrade_async._signing import build_auth_headers, encode_query, sign
+from copytrade_async._http._signing import build_auth_headers, encode_query, sign
 
 
 def by_hand(secret: str, message: str) -> str:

@@ -29,7 +29,7 @@ from copytrade_async import (
     HistoryOrder,
     OrderSide,
 )
-from copytrade_async._transport_aiohttp import client_timeout
+from copytrade_async._http._transport_aiohttp import client_timeout
 
 from .conftest import API_KEY, API_SECRET, PASSPHRASE, PREFIX, envelope
 from .payloads import FOLLOW, ORDER, TRADER_DETAIL, page
@@ -411,7 +411,7 @@ async def test_aiohttp_gives_back_connections_and_slots_under_cancellation(
 
 def test_envelope_json_reader_used_by_both_is_exact() -> None:
     # Both transports hand the body to the same decoder: a float literal stays exact.
-    from copytrade_async._envelope import parse_json
+    from copytrade_async._http._envelope import parse_json
 
     body = json.dumps({"code": "00000", "data": {"x": 1}}).replace("1}", "0.1000000000000000055}")
     assert parse_json(body.encode())["data"]["x"] == Decimal("0.1000000000000000055")

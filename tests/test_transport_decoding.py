@@ -26,16 +26,16 @@ from copytrade_async import (
     TraderPosition,
     TraderStatistics,
 )
-from copytrade_async import _envelope as envelope_module
-from copytrade_async._converter import (
+from copytrade_async._http import _envelope as envelope_module
+from copytrade_async._http._envelope import parse_json
+from copytrade_async._http._signing import Signer, build_auth_headers, encode_query
+from copytrade_async._records._codegen import slot_setters
+from copytrade_async._records._converter import (
     converter,
     ms_to_datetime,
     structure,
     to_camel,
 )
-from copytrade_async._envelope import parse_json
-from copytrade_async._record_codegen import slot_setters
-from copytrade_async._signing import Signer, build_auth_headers, encode_query
 
 from .payloads import FOLLOW, ORDER, POSITION, SETTINGS, STOPPED, TRADER
 

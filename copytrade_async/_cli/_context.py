@@ -20,7 +20,7 @@ import click
 
 from .._client import AsyncCopyTradeClient
 from .._config import DEFAULT_BASE_URL
-from .._ratelimit import COPYTRADING_GROUP, RateLimit, RateLimits
+from ..ratelimit._limits import COPYTRADING_GROUP, RateLimit, RateLimits
 from ._errors import CliError
 
 if TYPE_CHECKING:

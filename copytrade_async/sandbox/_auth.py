@@ -1,6 +1,6 @@
 """Checking a request's credentials and signature, and the per-key token bucket.
 
-The signature is checked with the client's own functions (``copytrade_async._signing``) over
+The signature is checked with the client's own functions (``copytrade_async._http._signing``) over
 the query string and the body exactly as they arrived. Rules, in this order:
 
 * ``ACCESS-KEY`` missing or unknown: 40006 "Invalid ACCESS_KEY" (40037 is never used).
@@ -18,7 +18,7 @@ import hmac
 import math
 import threading
 
-from .. import _signing
+from .._http import _signing
 from ._accounts import Account
 from ._errors import SandboxError
 

@@ -16,7 +16,7 @@ import attrs
 
 from .._client import AsyncCopyTradeClient
 from .._exceptions import CopyTradeError
-from .._ratelimit import RateLimit, RateLimits
+from ..ratelimit._limits import RateLimit, RateLimits
 from ._events import (
     FollowEnded,
     MonitorEvent,

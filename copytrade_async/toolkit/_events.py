@@ -11,7 +11,7 @@ from typing import Literal, TypeAlias
 
 import attrs
 
-from .._models import FollowSettings, Position
+from .._records._models import FollowSettings, Position
 from .._validation import to_decimal
 
 __all__ = [

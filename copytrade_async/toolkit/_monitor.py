@@ -52,7 +52,7 @@ import attrs
 from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from .._models import FollowStatus, Position
+from .._records._models import FollowStatus, Position
 from .._validation import check_id, check_whole, to_decimal
 from ._events import (
     FollowEnded,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import anyio
 
-from .._ratelimit import COPYTRADING_GROUP
+from ..ratelimit._limits import COPYTRADING_GROUP
 
 if TYPE_CHECKING:
     from .._client import AsyncCopyTradeClient

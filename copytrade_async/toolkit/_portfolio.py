@@ -25,7 +25,7 @@ import anyio
 import attrs
 
 from .._exceptions import CopyTradeError
-from .._models import Follow, FollowSettings, MarginMode, Trader
+from .._records._models import Follow, FollowSettings, MarginMode, Trader
 from .._validation import check_whole, to_decimal
 from ._events import Watch
 from ._selection import RankedTrader, Ranking

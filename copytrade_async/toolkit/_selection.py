@@ -19,7 +19,7 @@ import anyio
 import attrs
 from anyio.abc import ObjectReceiveStream
 
-from .._models import Trader, TraderDetail, TraderStatus
+from .._records._models import Trader, TraderDetail, TraderStatus
 from .._validation import check_whole, to_decimal
 from ._scoring import DEFAULT_WEIGHTS, ScoreWeights, TraderScore, score_trader
 

@@ -19,8 +19,8 @@ import pytest
 import redis.asyncio as aioredis
 
 from copytrade_async import AsyncCopyTradeClient, RateLimit, RateLimits
-from copytrade_async._ratelimit_redis import RedisRateLimiter
-from copytrade_async._ratelimit_redis_script import group_key
+from copytrade_async.ratelimit._redis import RedisRateLimiter
+from copytrade_async.ratelimit._redis_script import group_key
 from copytrade_async.sandbox import (
     SANDBOX_API_KEY,
     SandboxConfig,

@@ -13,9 +13,9 @@ import pytest
 import redis.asyncio as aioredis
 
 from copytrade_async import RateLimit, RateLimits
-from copytrade_async._ratelimit_math import slack_for
-from copytrade_async._ratelimit_redis import RedisRateLimiter
-from copytrade_async._ratelimit_redis_script import ACQUIRE, pause_key
+from copytrade_async.ratelimit._gcra import slack_for
+from copytrade_async.ratelimit._redis import RedisRateLimiter
+from copytrade_async.ratelimit._redis_script import ACQUIRE, pause_key
 
 from .conftest import RedisServer
 

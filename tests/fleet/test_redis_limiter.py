@@ -17,9 +17,9 @@ import pytest
 import redis.asyncio as aioredis
 
 from copytrade_async import AsyncCopyTradeClient, RateLimit, RateLimiter, RateLimitError, RateLimits
-from copytrade_async._ratelimit_math import slack_for
-from copytrade_async._ratelimit_redis import RedisRateLimiter, fleet_share
-from copytrade_async._ratelimit_redis_script import bucket_args, global_key, group_key, pause_key
+from copytrade_async.ratelimit._gcra import slack_for
+from copytrade_async.ratelimit._redis import RedisRateLimiter, fleet_share
+from copytrade_async.ratelimit._redis_script import bucket_args, global_key, group_key, pause_key
 from copytrade_async.sandbox import SANDBOX_API_KEY, SandboxConfig
 
 from .conftest import RedisServer, free_port

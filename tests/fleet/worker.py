@@ -29,7 +29,7 @@ from copytrade_async import (
     RateLimits,
     RequestEvent,
 )
-from copytrade_async._ratelimit_redis import RedisRateLimiter
+from copytrade_async.ratelimit._redis import RedisRateLimiter
 from copytrade_async.sandbox import SANDBOX_API_KEY, SANDBOX_API_SECRET, SANDBOX_PASSPHRASE
 
 

@@ -1,5 +1,5 @@
 """Helpers shared by the sandbox tests: a client that signs requests by hand with
-``copytrade_async._signing``, and an exchange factory on a manual clock."""
+``copytrade_async._http._signing``, and an exchange factory on a manual clock."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from copytrade_async._signing import build_auth_headers, encode_query
+from copytrade_async._http._signing import build_auth_headers, encode_query
 from copytrade_async.sandbox import (
     SANDBOX_API_KEY,
     SANDBOX_API_SECRET,

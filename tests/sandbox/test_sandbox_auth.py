@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sandbox_helpers import PREFIX, Api, new_exchange
 
-from copytrade_async._signing import build_auth_headers
+from copytrade_async._http._signing import build_auth_headers
 from copytrade_async.sandbox import SANDBOX_API_KEY, SandboxExchange, create_app
 
 

@@ -5,7 +5,7 @@
 * Each wire value is read by the hooks of :mod:`._wire_values`: ``Decimal`` never through
   ``float``, millisecond timestamps as aware UTC datetimes, ``Enum | str`` keeping unknown
   values as strings. Unknown keys are ignored.
-* Flat records get a structuring function written for them (:mod:`._record_codegen`); others
+* Flat records get a structuring function written for them (:mod:`._codegen`); others
   get cattrs' own generated code.
 
 The converter runs without ``detailed_validation``, which is the fast path. When structuring
@@ -26,9 +26,9 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, override
 
-from ._exceptions import ResponseDecodeError, ResponseValidationError
+from .._exceptions import ResponseDecodeError, ResponseValidationError
+from ._codegen import flat_record_hook
 from ._models import Page
-from ._record_codegen import flat_record_hook
 from ._wire_values import (
     datetime_hook,
     decimal_hook,

@@ -25,7 +25,7 @@ from typing import Any, Literal, Protocol
 
 import httpx
 
-from ._exceptions import APIConnectionError, APITimeoutError
+from .._exceptions import APIConnectionError, APITimeoutError
 
 __all__ = [
     "TRANSPORTS",

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from ._converter import structure_page
-from ._endpoints import HISTORY
-from ._models import HistoryOrder, Page
+from .._http._endpoints import HISTORY
+from .._records._converter import structure_page
+from .._records._models import HistoryOrder, Page
+from .._validation import check_id, check_page, check_time_ms, check_time_range
 from ._pagination import AsyncPaginator
 from ._resource import Resource
-from ._validation import check_id, check_page, check_time_ms, check_time_range
 
 __all__ = ["History"]
 

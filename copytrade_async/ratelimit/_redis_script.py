@@ -1,8 +1,8 @@
-"""The Lua side of :class:`~copytrade_async._ratelimit_redis.RedisRateLimiter`, and its keys.
+"""The Lua side of :class:`~copytrade_async.ratelimit._redis.RedisRateLimiter`, and its keys.
 
 Both scripts read the time with ``redis.call('TIME')``, so every worker of a fleet runs on the
 Redis server's clock, whatever its own clock says. Times are whole microseconds; a bucket is its
-GCRA *theoretical arrival time* (``tat``, see :mod:`copytrade_async._ratelimit_math`), stored as
+GCRA *theoretical arrival time* (``tat``, see :mod:`copytrade_async.ratelimit._gcra`), stored as
 a decimal integer string (``%.0f``: Lua's ``tostring`` keeps only 14 digits) with a TTL that ends
 when the bucket would be full again plus its slack (at most 5 ms, see below), so an idle fleet
 leaves no keys behind.
@@ -19,11 +19,11 @@ one atomic step.
 A fresh call's token is accounted at ``now``. A caller that comes back late is accounted at
 ``max(due, ready, now - slack)`` in each bucket (``ready = tat - tolerance``, when the bucket
 had a token; a ``due`` after ``now`` counts as ``now``), as
-:func:`~copytrade_async._ratelimit_math.late_grant_time` does: when it was due if it is at most
+:func:`~copytrade_async.ratelimit._gcra.late_grant_time` does: when it was due if it is at most
 ``slack`` late, so lateness (a round trip, a wake-up) does not add up. That instant is never
 before ``ready``, after ``now``, nor more than ``slack`` before ``now``, whatever the caller
 sends, so for grants at (Redis) times ``g_i <= g_j`` every bucket keeps the bound of
-:mod:`copytrade_async._ratelimit_math`::
+:mod:`copytrade_async.ratelimit._gcra`::
 
     j - i + 1 <= burst + (g_j - g_i + slack) / interval
 
@@ -41,8 +41,8 @@ from __future__ import annotations
 
 import math
 
-from ._ratelimit import RateLimit
-from ._ratelimit_math import slack_for
+from ._gcra import slack_for
+from ._limits import RateLimit
 
 __all__ = [
     "ACQUIRE",
@@ -141,7 +141,7 @@ def bucket_args(limit: RateLimit) -> tuple[int, int, int]:
     The interval is rounded *up*, so the bucket in Redis is never faster than ``limit``: with
     ``I = ceil(1e6 / rate)`` it grants at most ``burst + T / I <= burst + rate * T`` tokens over
     any window of ``T`` seconds (of the Redis server's clock) counted at the instants the tokens
-    are accounted. The slack (:func:`~copytrade_async._ratelimit_math.slack_for`) is rounded
+    are accounted. The slack (:func:`~copytrade_async.ratelimit._gcra.slack_for`) is rounded
     *down*, so it is never more than the exact one and always less than ``I``.
     """
     gcra = limit.gcra()

@@ -24,8 +24,7 @@ import anyio
 from tenacity import AsyncRetrying, RetryCallState
 from tenacity.wait import wait_base, wait_random_exponential
 
-from ._endpoints import RetrySafety
-from ._exceptions import (
+from .._exceptions import (
     TIMESTAMP_EXPIRED,
     APIConnectionError,
     APIError,
@@ -34,6 +33,7 @@ from ._exceptions import (
     ResponseDecodeError,
     ResponseValidationError,
 )
+from ._endpoints import RetrySafety
 
 __all__ = ["build_retry_template", "is_clock_error", "is_retryable", "request_retrying"]
 

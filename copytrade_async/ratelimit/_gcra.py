@@ -34,7 +34,7 @@ number of emission intervals (such as the period a limit is stated for: 10 per s
 per minute), and at most one token more over other windows.
 
 The Redis-backed limiter runs the same formulas, late accounting included, in a Lua script on
-the Redis server's clock, in integer microseconds (see :mod:`._ratelimit_redis_script`).
+the Redis server's clock, in integer microseconds (see :mod:`._redis_script`).
 """
 
 from __future__ import annotations

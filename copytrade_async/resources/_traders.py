@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from ._converter import structure, structure_page
-from ._endpoints import TRADER_DETAIL, TRADERS
-from ._models import Page, Trader, TraderDetail
+from .._http._endpoints import TRADER_DETAIL, TRADERS
+from .._records._converter import structure, structure_page
+from .._records._models import Page, Trader, TraderDetail
+from .._validation import check_choice, check_id, check_page
 from ._pagination import AsyncPaginator
 from ._resource import Resource
-from ._validation import check_choice, check_id, check_page
 
 __all__ = ["Traders"]
 

@@ -8,7 +8,7 @@ the exchange's published limits: 10 requests per second on the copy-trading endp
 Guarantees of :class:`InMemoryRateLimiter`:
 
 * **Never over the rate.** Tokens are only ever taken when the bucket has one *now* (exact
-  GCRA arithmetic, see :mod:`copytrade_async._ratelimit_math`), so for every bucket, over any
+  GCRA arithmetic, see :mod:`copytrade_async.ratelimit._gcra`), so for every bucket, over any
   window that is a whole number of emission intervals long (in particular the period a limit is
   stated for), at most ``burst + rate * T`` acquisitions are granted.
 * **On schedule.** A waiter whose sleep ends late (event loops time sleeps in whole
@@ -43,8 +43,7 @@ from fractions import Fraction
 
 import anyio
 
-from ._ratelimit import RateLimit, RateLimiter, RateLimits, _check_pause
-from ._ratelimit_math import (
+from ._gcra import (
     BucketState,
     consume,
     full_bucket,
@@ -52,6 +51,7 @@ from ._ratelimit_math import (
     ready_at,
     to_time,
 )
+from ._limits import RateLimit, RateLimiter, RateLimits, _check_pause
 
 __all__ = ["InMemoryRateLimiter", "NullRateLimiter", "create_rate_limiter"]
 
@@ -248,7 +248,7 @@ class InMemoryRateLimiter:
         """Take one token from ``group``'s bucket and the global one; return how to undo it.
 
         ``due`` is when a waiter that slept meant to wake: its tokens are accounted then if it
-        woke a little late (see :func:`~._ratelimit_math.late_grant_time`), otherwise at ``now``.
+        woke a little late (see :func:`~._gcra.late_grant_time`), otherwise at ``now``.
         """
         undo: list[tuple[_Bucket, BucketState, BucketState]] = []
         for bucket in (self._groups.get(group), self._global):

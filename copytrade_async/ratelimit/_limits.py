@@ -2,7 +2,7 @@
 
 :class:`RateLimit` is one bucket (a rate and a burst), :class:`RateLimits` a client's set of
 buckets: one per endpoint group plus one for the whole client. :class:`RateLimiter` is the
-protocol the request pipeline calls; :mod:`._ratelimit_memory` and :mod:`._ratelimit_redis`
+protocol the request pipeline calls; :mod:`._memory` and :mod:`._redis`
 implement it.
 """
 
@@ -17,7 +17,7 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
-from ._ratelimit_math import Gcra
+from ._gcra import Gcra
 
 __all__ = [
     "COPYTRADING_GROUP",

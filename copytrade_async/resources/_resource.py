@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from ._endpoints import Endpoint
-from ._envelope import Envelope
+from .._http._endpoints import Endpoint
+from .._http._envelope import Envelope
 
 if TYPE_CHECKING:
-    from ._client import AsyncCopyTradeClient
+    from .._client import AsyncCopyTradeClient
 
 __all__ = ["Resource"]
 

@@ -26,12 +26,12 @@ from collections.abc import Mapping
 import anyio
 from tenacity import AsyncRetrying
 
+from .._config import ClientOptions, Credentials, RequestEvent, RequestHook
+from .._exceptions import AlreadyFollowingError, APIError, RateLimitError
+from ..ratelimit._limits import RateLimiter
 from ._clock import ServerClock
-from ._config import ClientOptions, Credentials, RequestEvent, RequestHook
 from ._endpoints import Endpoint, RetrySafety
 from ._envelope import Envelope, decode_envelope, parse_server_date
-from ._exceptions import AlreadyFollowingError, APIError, RateLimitError
-from ._ratelimit import RateLimiter
 from ._retry import is_clock_error, request_retrying
 from ._signing import Signer, encode_query
 from ._transport import RawResponse, Transport

@@ -26,7 +26,7 @@ import aiohttp
 import httpx
 from yarl import URL
 
-from ._exceptions import APIConnectionError, APITimeoutError
+from .._exceptions import APIConnectionError, APITimeoutError
 from ._transport import RawResponse, TransportName
 
 __all__ = ["AiohttpTransport", "client_timeout"]

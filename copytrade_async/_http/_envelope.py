@@ -23,7 +23,7 @@ from typing import Any
 
 import attrs
 
-from ._exceptions import ResponseDecodeError, error_for_response
+from .._exceptions import ResponseDecodeError, error_for_response
 
 __all__ = ["Envelope", "decode_envelope", "parse_json", "parse_retry_after", "parse_server_date"]
 

@@ -23,7 +23,7 @@ from typing import Any, Generic, TypeVar
 
 import anyio
 
-from ._models import Page
+from .._records._models import Page
 
 __all__ = ["AsyncPaginator", "next_page_no"]
 

@@ -10,7 +10,7 @@ Every worker that uses the same Redis and the same ``prefix`` (and the same ``li
 from one budget. Guarantees:
 
 * **Never over the rate, fleet-wide.** Each :meth:`~RedisRateLimiter.acquire` is one atomic Lua
-  script (see :mod:`copytrade_async._ratelimit_redis_script`) that takes a token from the
+  script (see :mod:`copytrade_async.ratelimit._redis_script`) that takes a token from the
   group's bucket *and* the global bucket, or from neither and answers how long to wait. It runs
   the GCRA on the Redis server's clock (``TIME``), so the workers' clocks do not matter: for
   each bucket, over any window that is a whole number of emission intervals long (in particular
@@ -49,9 +49,10 @@ from typing import Any, Self
 
 import anyio
 
-from ._ratelimit import RateLimit, RateLimits, _check_pause
-from ._ratelimit_memory import InMemoryRateLimiter
-from ._ratelimit_redis_script import (
+from .._validation import check_whole
+from ._limits import RateLimit, RateLimits, _check_pause
+from ._memory import InMemoryRateLimiter
+from ._redis_script import (
     ACQUIRE,
     MAX_PAUSE_US,
     PAUSE,
@@ -60,7 +61,6 @@ from ._ratelimit_redis_script import (
     group_key,
     pause_key,
 )
-from ._validation import check_whole
 
 try:
     import redis.asyncio as aioredis
