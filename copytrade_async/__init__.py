@@ -1,15 +1,22 @@
 """copytrade_async: an asyncio client for a copy-trading futures REST API.
 
-Start with :class:`AsyncCopyTradeClient`, or :meth:`AsyncCopyTradeClient.sandbox` for a client
-on an in-process simulated exchange. The subpackages are :mod:`copytrade_async.sandbox` (the
-simulated exchange) and :mod:`copytrade_async.toolkit` (sizing, scoring, diversifying,
-monitoring). ``RedisRateLimiter`` and ``fleet_share`` (extra ``[redis]``) load on first use.
+Start with :class:`AsyncCopyTradeClient`, or :func:`copytrade_async.sandbox.sandbox_client` for
+a client on an in-process simulated exchange. The public subpackages are
+:mod:`copytrade_async.ratelimit` (limits and limiter backends), :mod:`copytrade_async.resources`
+(the resources and their paginator), :mod:`copytrade_async.sandbox` (the simulated exchange) and
+:mod:`copytrade_async.toolkit` (sizing, scoring, diversifying, monitoring).
+``RedisRateLimiter`` and ``fleet_share`` (extra ``[redis]``) and ``SandboxClient`` load on first
+use.
+
+``to_decimal``, ``check_whole``, ``check_id`` and ``check_positive`` are the checks the client
+runs on its own arguments, for code built on it (the toolkit uses them): each raises
+``ValueError`` naming the argument.
 """
 
 from typing import TYPE_CHECKING
 
-from ._client import AsyncCopyTradeClient, SandboxClient
-from ._config import ClientOptions, RequestEvent, RequestHook
+from ._client import AsyncCopyTradeClient
+from ._config import DEFAULT_BASE_URL, ClientOptions, RequestEvent, RequestHook
 from ._exceptions import (
     AlreadyFollowingError,
     APIConnectionError,
@@ -26,8 +33,7 @@ from ._exceptions import (
     ResponseValidationError,
     ServerError,
 )
-from ._records._converter import converter
-from ._records._models import (
+from ._records import (
     Follow,
     FollowSettings,
     FollowStatus,
@@ -45,18 +51,41 @@ from ._records._models import (
     TraderPosition,
     TraderStatistics,
     TraderStatus,
+    converter,
 )
-from .ratelimit._limits import RateLimit, RateLimiter, RateLimits
-from .ratelimit._memory import InMemoryRateLimiter, NullRateLimiter
-from .resources._pagination import AsyncPaginator
+from ._validation import (
+    MAX_LEVERAGE,
+    MAX_PAGE_SIZE,
+    check_id,
+    check_positive,
+    check_whole,
+    to_decimal,
+)
+from .ratelimit import (
+    COPYTRADING_GROUP,
+    InMemoryRateLimiter,
+    NullRateLimiter,
+    RateLimit,
+    RateLimiter,
+    RateLimits,
+)
+from .resources import MARGIN_MODES, SORT_BY, SORT_TYPE, AsyncPaginator
 
-if TYPE_CHECKING:  # at run time, imported on first use: they need the [redis] extra
-    from .ratelimit._redis import RedisRateLimiter as RedisRateLimiter
-    from .ratelimit._redis import fleet_share as fleet_share
+if TYPE_CHECKING:  # at run time, imported on first use
+    from .ratelimit import RedisRateLimiter as RedisRateLimiter  # needs the [redis] extra
+    from .ratelimit import fleet_share as fleet_share
+    from .sandbox import SandboxClient as SandboxClient
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "COPYTRADING_GROUP",
+    "DEFAULT_BASE_URL",
+    "MARGIN_MODES",
+    "MAX_LEVERAGE",
+    "MAX_PAGE_SIZE",
+    "SORT_BY",
+    "SORT_TYPE",
     "APIConnectionError",
     "APIError",
     "APITimeoutError",
@@ -87,6 +116,7 @@ __all__ = [
     "RateLimitError",
     "RateLimiter",
     "RateLimits",
+    "RedisRateLimiter",
     "RequestEvent",
     "RequestHook",
     "ResponseDecodeError",
@@ -100,13 +130,22 @@ __all__ = [
     "TraderStatistics",
     "TraderStatus",
     "__version__",
+    "check_id",
+    "check_positive",
+    "check_whole",
     "converter",
+    "fleet_share",
+    "to_decimal",
 ]
 
 
 def __getattr__(name: str) -> object:
     if name in ("RedisRateLimiter", "fleet_share"):
-        from .ratelimit import _redis
+        from . import ratelimit
 
-        return getattr(_redis, name)
+        return getattr(ratelimit, name)
+    if name == "SandboxClient":  # the sandbox package imports this one: no import at load
+        from .sandbox import SandboxClient
+
+        return SandboxClient
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

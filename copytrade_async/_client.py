@@ -11,23 +11,24 @@ import attrs
 import httpx
 
 from ._config import DEFAULT_BASE_URL, ClientOptions, Credentials, RequestHook
-from ._http._clock import ServerClock
-from ._http._endpoints import Endpoint
-from ._http._envelope import Envelope
-from ._http._pipeline import RequestPipeline
-from ._http._retry import build_retry_template
-from ._http._transport import HttpxTransport, TransportName, create_transport
+from ._http import (
+    Endpoint,
+    Envelope,
+    HttpxTransport,
+    RequestPipeline,
+    ServerClock,
+    TransportName,
+    build_retry_template,
+    create_transport,
+)
 from ._validation import check_whole
-from .ratelimit._limits import RateLimiter, RateLimits
-from .ratelimit._memory import create_rate_limiter
-from .resources._follows import Follows
-from .resources._history import History
-from .resources._traders import Traders
+from .ratelimit import RateLimiter, RateLimits, create_rate_limiter
+from .resources import Follows, History, Traders
 
 if TYPE_CHECKING:
     import aiohttp
 
-    from .sandbox import SandboxConfig, SandboxExchange
+    from .sandbox import SandboxClient
 
 __all__ = ["AsyncCopyTradeClient"]
 
@@ -111,9 +112,9 @@ class AsyncCopyTradeClient:
     def _setup(self, pipeline: RequestPipeline, options: ClientOptions) -> None:
         self._pipeline = pipeline
         self._options = options
-        self.traders = Traders(self)
-        self.follows = Follows(self)
-        self.history = History(self)
+        self.traders = Traders(self._request)
+        self.follows = Follows(self._request)
+        self.history = History(self._request)
 
     @property
     def options(self) -> ClientOptions:
@@ -195,51 +196,16 @@ class AsyncCopyTradeClient:
         await self.aclose()
 
     def __repr__(self) -> str:
-        creds = self._pipeline._credentials
+        creds = self._pipeline.credentials
         return f"{type(self).__name__}(base_url={self._options.base_url!r}, {creds!r})"
 
     @classmethod
-    def sandbox(
-        cls,
-        seed: int = 0,
-        *,
-        config: SandboxConfig | None = None,
-        exchange: SandboxExchange | None = None,
-        **kwargs: Any,
-    ) -> SandboxClient:
-        """A client wired to a fresh in-process sandbox exchange (no socket, no credentials).
+    def sandbox(cls, seed: int = 0, **kwargs: Any) -> SandboxClient:
+        """A client on a fresh in-process sandbox exchange: the older spelling of
+        :func:`copytrade_async.sandbox.sandbox_client`, which takes the same arguments."""
+        from .sandbox import sandbox_client  # on call: the core never imports the sandbox
 
-        The exchange is at ``client.exchange``: advance its clock with
-        ``client.exchange.advance(seconds)``. ``kwargs`` go to the client's constructor.
-        """
-        from .sandbox import SandboxConfig, SandboxExchange, create_app
-
-        if exchange is None:
-            exchange = SandboxExchange(config or SandboxConfig(seed=seed))
-        creds = exchange.credentials
-        http = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(exchange)))
-        client = SandboxClient(
-            api_key=creds.api_key,
-            api_secret=creds.api_secret,
-            passphrase=creds.passphrase,
-            base_url="http://sandbox.local",
-            http_client=http,
-            **kwargs,
-        )
-        client.exchange = exchange
-        client._owned_http = http
-        return client
-
-
-class SandboxClient(AsyncCopyTradeClient):
-    """A client on an in-process sandbox; ``exchange`` is the simulation behind it."""
-
-    exchange: SandboxExchange
-    _owned_http: httpx.AsyncClient
-
-    async def aclose(self) -> None:
-        await super().aclose()
-        await self._owned_http.aclose()
+        return sandbox_client(seed, **kwargs)
 
 
 def _check_base_url(base_url: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 import httpx
 
-from ._validation import check_whole
+from ._validation import check_positive, check_whole
 
 __all__ = ["DEFAULT_BASE_URL", "ClientOptions", "Credentials", "RequestEvent", "RequestHook"]
 
@@ -35,10 +35,8 @@ class Credentials:
 
 
 def _check_timeout(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if isinstance(value, httpx.Timeout):
-        return
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ValueError(f"timeout must be a positive number of seconds, got {value!r}")
+    if not isinstance(value, httpx.Timeout):
+        check_positive("timeout", value)
 
 
 def _check_non_negative_int(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -46,8 +44,7 @@ def _check_non_negative_int(_: object, attribute: attrs.Attribute[Any], value: A
 
 
 def _check_positive(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ValueError(f"{attribute.name} must be a positive number, got {value!r}")
+    check_positive(attribute.name, value)
 
 
 @attrs.frozen

@@ -6,20 +6,27 @@ numbers themselves.
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 
 __all__ = [
+    "MAX_LEVERAGE",
+    "MAX_PAGE_SIZE",
     "check_choice",
     "check_id",
     "check_leverage",
     "check_page",
+    "check_positive",
     "check_positive_amount",
     "check_time_ms",
     "check_time_range",
     "check_whole",
+    "parse_decimal",
+    "positive_decimal",
     "to_decimal",
 ]
 
@@ -40,8 +47,43 @@ def check_whole(name: str, value: object, minimum: int | None = 1) -> int:
     return value
 
 
+def check_positive(name: str, value: object) -> float:
+    """A finite real number (never a bool) greater than 0, as a float (for durations and
+    rates, never money)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    number = float(value)
+    if not (math.isfinite(number) and number > 0):
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    return number
+
+
+def parse_decimal(value: object) -> Decimal:
+    """An exact, finite ``Decimal`` from a ``Decimal``, an ``int`` or a numeric ``str``.
+
+    Never through ``float``: a float is refused, and so is anything else. Raises
+    ``ValueError`` (``TypeError`` for a type that is no number at all) saying why. The client
+    reads the server's values with it, and :func:`to_decimal` the caller's.
+    """
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, str):
+        try:
+            result = Decimal(value.strip())
+        except InvalidOperation:
+            raise ValueError(f"not a decimal number: {value!r}") from None
+    elif isinstance(value, int) and not isinstance(value, bool):
+        result = Decimal(value)
+    else:
+        raise TypeError(f"expected a decimal string, got {type(value).__name__}")
+    if not result.is_finite():
+        raise ValueError(f"not a finite number: {value!r}")
+    return result
+
+
 def to_decimal(name: str, value: object) -> Decimal:
-    """Accept ``Decimal``, ``int`` or a numeric ``str``; refuse ``float`` and everything else."""
+    """Accept ``Decimal``, ``int`` or a numeric ``str``; refuse ``float`` and everything else,
+    with a ``ValueError`` naming the argument."""
     if isinstance(value, float):
         raise ValueError(
             f"{name} must be a Decimal, int or numeric string, not float {value!r}: money must "
@@ -49,22 +91,30 @@ def to_decimal(name: str, value: object) -> Decimal:
         )
     if isinstance(value, bool):
         raise ValueError(f"{name} must be a number, not bool")
-    if isinstance(value, Decimal):
-        result = value
-    elif isinstance(value, int):
-        result = Decimal(value)
-    elif isinstance(value, str):
-        try:
-            result = Decimal(value.strip())
-        except InvalidOperation:
-            raise ValueError(f"{name} must be a number, got {value!r}") from None
-    else:
+    try:
+        return parse_decimal(value)
+    except TypeError:
         raise ValueError(
             f"{name} must be a Decimal, int or numeric string, not {type(value).__name__}"
-        )
-    if not result.is_finite():
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
-    return result
+        ) from None
+    except ValueError:
+        what = "a finite number" if _is_infinite_or_nan(value) else "a number"
+        raise ValueError(f"{name} must be {what}, got {value!r}") from None
+
+
+def _is_infinite_or_nan(value: object) -> bool:
+    try:
+        return not Decimal(str(value).strip()).is_finite()
+    except InvalidOperation:
+        return False
+
+
+def positive_decimal(name: str, value: object) -> Decimal:
+    """:func:`to_decimal`, greater than 0."""
+    number = to_decimal(name, value)
+    if number <= 0:
+        raise ValueError(f"{name} must be greater than 0, got {number}")
+    return number
 
 
 def wire_decimal(value: Decimal) -> str:
@@ -73,10 +123,8 @@ def wire_decimal(value: Decimal) -> str:
 
 
 def check_positive_amount(name: str, value: object) -> str:
-    amount = to_decimal(name, value)
-    if amount <= 0:
-        raise ValueError(f"{name} must be greater than 0, got {amount}")
-    return wire_decimal(amount)
+    """:func:`positive_decimal`, formatted for the wire."""
+    return wire_decimal(positive_decimal(name, value))
 
 
 def check_leverage(value: object, name: str = "leverage") -> str:
@@ -106,13 +154,11 @@ def check_choice(name: str, value: object, allowed: Iterable[str]) -> str:
 
 
 def check_page(page_no: object, page_size: object) -> tuple[int, int]:
-    if isinstance(page_no, bool) or not isinstance(page_no, int) or page_no < 1:
-        raise ValueError(f"page_no must be a whole number >= 1, got {page_no!r}")
-    if isinstance(page_size, bool) or not isinstance(page_size, int):
-        raise ValueError(f"page_size must be a whole number, got {page_size!r}")
-    if not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, got {page_size}")
-    return page_no, page_size
+    number = check_whole("page_no", page_no)
+    size = check_whole("page_size", page_size)
+    if size > MAX_PAGE_SIZE:
+        raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, got {size}")
+    return number, size
 
 
 def check_time_ms(name: str, value: object) -> int:

@@ -22,7 +22,8 @@ from copytrade_async import (
     TraderDetail,
 )
 from copytrade_async._http._envelope import decode_envelope
-from copytrade_async._records._converter import _build, parse_decimal, structure
+from copytrade_async._records._converter import _build, structure
+from copytrade_async._validation import parse_decimal
 
 from .payloads import FOLLOW, ORDER, POSITION, SETTINGS, STOPPED, TRADER, TRADER_DETAIL
 

@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl
 from hypothesis import given
 from hypothesis import strategies as st
 
-from copytrade_async._http._signing import build_auth_headers, encode_query, sign
+from copytrade_async._http._signing import Signer, encode_query, sign
 
 
 def by_hand(secret: str, message: str) -> str:
@@ -50,17 +50,8 @@ def test_method_is_upper_cased_in_the_prehash() -> None:
 
 
 def test_headers_are_complete_and_demo_adds_paptrading() -> None:
-    headers = build_auth_headers(
-        api_key="k",
-        api_secret="s",
-        passphrase="p",
-        timestamp_ms=5,
-        method="GET",
-        request_path="/a",
-        query="",
-        body="",
-        demo=True,
-    )
+    signer = Signer("k", "s", "p")
+    headers = signer.headers(5, "GET", "/a", "", "", "en-US", True)
     assert headers == {
         "ACCESS-KEY": "k",
         "ACCESS-SIGN": by_hand("s", "5GET/a"),
@@ -70,16 +61,7 @@ def test_headers_are_complete_and_demo_adds_paptrading() -> None:
         "locale": "en-US",
         "paptrading": "1",
     }
-    plain = build_auth_headers(
-        api_key="k",
-        api_secret="s",
-        passphrase="p",
-        timestamp_ms=5,
-        method="GET",
-        request_path="/a",
-        query="",
-        body="",
-    )
+    plain = signer.headers(5, "GET", "/a", "", "", "en-US", False)
     assert "paptrading" not in plain
 
 

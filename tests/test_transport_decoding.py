@@ -28,7 +28,7 @@ from copytrade_async import (
 )
 from copytrade_async._http import _envelope as envelope_module
 from copytrade_async._http._envelope import parse_json
-from copytrade_async._http._signing import Signer, build_auth_headers, encode_query
+from copytrade_async._http._signing import Signer, encode_query
 from copytrade_async._records._codegen import slot_setters
 from copytrade_async._records._converter import (
     converter,
@@ -38,6 +38,7 @@ from copytrade_async._records._converter import (
 )
 
 from .payloads import FOLLOW, ORDER, POSITION, SETTINGS, STOPPED, TRADER
+from .signing import auth_headers
 
 # ----- JSON ---------------------------------------------------------------------------------
 
@@ -326,19 +327,19 @@ def test_timestamps_are_exact(ms: int) -> None:
     st.sampled_from(["GET", "POST"]),
     st.booleans(),
 )
-def test_signer_matches_build_auth_headers(
+def test_signer_matches_an_independent_signer(
     params: dict[str, str], body: str, timestamp: int, method: str, demo: bool
 ) -> None:
     query = encode_query(params)
     signer = Signer("key", "secret", "pass")
     assert signer.headers(timestamp, method, "/p", query, body, "zh-CN", demo) == (
-        build_auth_headers(
+        auth_headers(
             api_key="key",
             api_secret="secret",
             passphrase="pass",
             timestamp_ms=timestamp,
             method=method,
-            request_path="/p",
+            path="/p",
             query=query,
             body=body,
             locale="zh-CN",

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from .._config import DEFAULT_BASE_URL
+from .. import DEFAULT_BASE_URL
 from ._context import ENV_BASE_URL, CliState
 from ._errors import EPILOG, one_line_errors
 from ._follows import follow, positions

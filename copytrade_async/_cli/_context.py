@@ -18,9 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 import click
 
-from .._client import AsyncCopyTradeClient
-from .._config import DEFAULT_BASE_URL
-from ..ratelimit._limits import COPYTRADING_GROUP, RateLimit, RateLimits
+from .. import COPYTRADING_GROUP, DEFAULT_BASE_URL, AsyncCopyTradeClient, RateLimit, RateLimits
 from ._errors import CliError
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 import click
 
-from .._exceptions import APIConnectionError, APIError, CopyTradeError, ResponseDecodeError
+from .. import APIConnectionError, APIError, CopyTradeError, ResponseDecodeError
 
 __all__ = [
     "EPILOG",

@@ -8,9 +8,15 @@ from __future__ import annotations
 
 import click
 
-from .._client import AsyncCopyTradeClient
-from .._records._models import Follow, FollowSettings, FollowStopped, MarginMode, Position
-from ..resources._follows import MARGIN_MODES
+from .. import (
+    MARGIN_MODES,
+    AsyncCopyTradeClient,
+    Follow,
+    FollowSettings,
+    FollowStopped,
+    MarginMode,
+    Position,
+)
 from ._context import CliState, json_option, pass_state
 from ._errors import CliError
 from ._output import emit_json, print_fields, print_records

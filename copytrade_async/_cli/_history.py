@@ -23,9 +23,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from .._client import AsyncCopyTradeClient
-from .._records._models import HistoryOrder
-from .._validation import MAX_PAGE_SIZE
+from .. import MAX_PAGE_SIZE, AsyncCopyTradeClient, HistoryOrder
 from ._context import CliState, pass_state
 from ._output import field_names, flat_row, jsonable
 

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .._client import AsyncCopyTradeClient
-from .._records._models import Trader, TraderDetail
-from .._validation import MAX_PAGE_SIZE
-from ..resources._traders import SORT_BY, SORT_TYPE
+from .. import MAX_PAGE_SIZE, SORT_BY, SORT_TYPE, AsyncCopyTradeClient, Trader, TraderDetail
 from ._context import CliState, json_option, pass_state
 from ._output import emit_json, print_fields, print_records
 

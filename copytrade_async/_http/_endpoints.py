@@ -6,10 +6,21 @@ from enum import Enum
 
 import attrs
 
-__all__ = ["ENDPOINTS", "Endpoint", "RetrySafety"]
+from ..ratelimit import COPYTRADING_GROUP
+
+__all__ = [
+    "FOLLOW",
+    "HISTORY",
+    "POSITIONS",
+    "STOP",
+    "TRADERS",
+    "TRADER_DETAIL",
+    "UPDATE_SETTINGS",
+    "Endpoint",
+    "RetrySafety",
+]
 
 PREFIX = "/api/mix/v1/copytrading"
-COPY_TRADING = "copytrading"
 
 
 class RetrySafety(Enum):
@@ -25,7 +36,7 @@ class Endpoint:
     method: str
     path: str
     safety: RetrySafety = RetrySafety.IDEMPOTENT
-    group: str = COPY_TRADING
+    group: str = COPYTRADING_GROUP
 
 
 TRADERS = Endpoint("traders.list", "GET", f"{PREFIX}/traders")
@@ -35,5 +46,3 @@ STOP = Endpoint("follows.stop", "POST", f"{PREFIX}/stop")
 UPDATE_SETTINGS = Endpoint("follows.update", "POST", f"{PREFIX}/updateSettings")
 POSITIONS = Endpoint("follows.positions", "GET", f"{PREFIX}/positions")
 HISTORY = Endpoint("history.list", "GET", f"{PREFIX}/history")
-
-ENDPOINTS = (TRADERS, TRADER_DETAIL, FOLLOW, STOP, UPDATE_SETTINGS, POSITIONS, HISTORY)

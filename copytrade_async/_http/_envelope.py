@@ -71,6 +71,15 @@ def parse_json(content: bytes) -> Any:
     return json.loads(content, parse_float=Decimal)
 
 
+def _http_date(value: str) -> datetime | None:
+    """An HTTP date (``Wed, 21 Oct 2015 07:28:00 GMT``) as an aware datetime, or None."""
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
 def parse_retry_after(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
     """Seconds to wait, from ``Retry-After-Ms``, or ``Retry-After`` in seconds or as an HTTP date.
 
@@ -90,12 +99,9 @@ def parse_retry_after(headers: Mapping[str, str], now: datetime | None = None) -
         return max(float(value), 0.0)
     except ValueError:
         pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    when = _http_date(value)
+    if when is None:
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
     reference = now if now is not None else datetime.now(UTC)
     return max((when - reference).total_seconds(), 0.0)
 
@@ -103,15 +109,8 @@ def parse_retry_after(headers: Mapping[str, str], now: datetime | None = None) -
 def parse_server_date(headers: Mapping[str, str]) -> int | None:
     """The ``Date`` header in ms since the epoch (one-second resolution), or None."""
     value = headers.get("date")
-    if not value:
-        return None
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return int(when.timestamp()) * 1000
+    when = _http_date(value) if value else None
+    return None if when is None else int(when.timestamp()) * 1000
 
 
 def _snippet(content: bytes) -> str:

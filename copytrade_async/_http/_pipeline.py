@@ -3,8 +3,9 @@
 For each logical call: encode the query, body and URL once; then, per attempt, take an
 in-flight slot and a rate-limit token, sign with the server-corrected clock, send through the
 transport (httpx or aiohttp, see :mod:`._transport`; never following redirects), and decode
-the envelope. tenacity decides whether to try again. A 429 pauses the whole limiter, so every
-task on the client waits out the Retry-After.
+the envelope. A failed attempt is judged by :func:`._retry.decide`, and the pipeline carries
+out that one decision: re-sync the clock, pause every task on the client, and let tenacity
+wait and try again or give up.
 
 The first attempt runs without tenacity: a call that succeeds (nearly all of them) never
 copies the retry template. A first attempt that fails is handed to a fresh copy of the
@@ -27,12 +28,12 @@ import anyio
 from tenacity import AsyncRetrying
 
 from .._config import ClientOptions, Credentials, RequestEvent, RequestHook
-from .._exceptions import AlreadyFollowingError, APIError, RateLimitError
-from ..ratelimit._limits import RateLimiter
+from .._exceptions import AlreadyFollowingError, APIError, CopyTradeError
+from ..ratelimit import RateLimiter
 from ._clock import ServerClock
 from ._endpoints import Endpoint, RetrySafety
 from ._envelope import Envelope, decode_envelope, parse_server_date
-from ._retry import is_clock_error, request_retrying
+from ._retry import RetryDecision, decide, request_retrying
 from ._signing import Signer, encode_query
 from ._transport import RawResponse, Transport
 
@@ -40,18 +41,18 @@ __all__ = ["RequestPipeline"]
 
 log = logging.getLogger("copytrade_async")
 
-#: How long everyone pauses after a 429 that carried no Retry-After.
-DEFAULT_RATE_LIMIT_PAUSE = 1.0
-
 
 class _Call:
     """Book-keeping for one logical call across its attempts."""
 
-    __slots__ = ("attempts", "clock_retries", "rate_limit_wait", "status")
+    __slots__ = ("attempts", "clock_retries", "decision", "rate_limit_wait", "status")
 
     def __init__(self) -> None:
         self.attempts = 0
+        #: Retries granted to re-sync the clock (they do not use up ``max_retries``).
         self.clock_retries = 0
+        #: The retry policy's decision on the last failed attempt.
+        self.decision: RetryDecision | None = None
         self.rate_limit_wait = 0.0
         self.status: int | None = None
 
@@ -85,7 +86,8 @@ class RequestPipeline:
         max_in_flight: int | None,
         on_request: RequestHook | None,
     ) -> None:
-        self._credentials = credentials
+        #: The credentials requests are signed with (their ``repr`` shows none of the secrets).
+        self.credentials = credentials
         self._signer = Signer(credentials.api_key, credentials.api_secret, credentials.passphrase)
         self.transport = transport
         self.limiter = limiter
@@ -130,9 +132,8 @@ class RequestPipeline:
                 first_failure: Exception | None = exc
             retrying = request_retrying(
                 self._retry_template,
-                endpoint.safety,
                 max_retries=options.max_retries,
-                retry_after_cap=options.retry_after_cap,
+                decision=lambda: call.decision,
                 clock_retries=lambda: call.clock_retries,
             )
             async for attempt in retrying:
@@ -159,37 +160,62 @@ class RequestPipeline:
 
     async def _attempt(self, request: _Request, call: _Call) -> Envelope:
         call.attempts += 1
-        in_flight = self._in_flight
-        if in_flight is None:
-            status, headers, content, sent_ms, received_ms = await self._send(request, call)
-        else:
-            try:
-                # A free slot is taken at once, with no checkpoint: the send that follows
-                # checks for cancellation soon enough. Only a full cap waits in line.
-                in_flight.acquire_nowait()
-            except anyio.WouldBlock:
-                await in_flight.acquire()
-            try:
-                status, headers, content, sent_ms, received_ms = await self._send(request, call)
-            finally:
-                in_flight.release()
-        call.status = status
-        endpoint = request.endpoint
+        call.decision = None
         try:
-            envelope = decode_envelope(endpoint.name, status, headers, content)
-        except APIError as exc:
-            self._learn_time(exc.request_time_ms, headers, sent_ms, received_ms)
-            if is_clock_error(exc) and exc.request_time_ms is not None:
-                call.clock_retries += 1
-                self.clock.resync(exc.request_time_ms, sent_ms, received_ms)
-                log.info("%s: server refused our timestamp; clock re-synced", endpoint.name)
-            if isinstance(exc, RateLimitError) or status == 429:
-                pause = exc.retry_after if exc.retry_after is not None else DEFAULT_RATE_LIMIT_PAUSE
-                if pause <= request.options.retry_after_cap:
-                    await self.limiter.pause(pause)
+            status, headers, content, sent_ms, received_ms = await self._send_in_slot(request, call)
+        except Exception as exc:
+            await self._judge(request, call, exc)
+            raise
+        call.status = status
+        try:
+            envelope = decode_envelope(request.endpoint.name, status, headers, content)
+        except CopyTradeError as exc:
+            server_ms = exc.request_time_ms if isinstance(exc, APIError) else None
+            self._learn_time(server_ms, headers, sent_ms, received_ms)
+            await self._judge(request, call, exc, server_ms, sent_ms, received_ms)
             raise
         self._learn_time(envelope.request_time_ms, headers, sent_ms, received_ms)
         return envelope
+
+    async def _judge(
+        self,
+        request: _Request,
+        call: _Call,
+        exc: Exception,
+        server_ms: int | None = None,
+        sent_ms: int = 0,
+        received_ms: int = 0,
+    ) -> None:
+        """Ask the retry policy about a failed attempt, and carry out what it decides."""
+        decision = call.decision = decide(
+            exc,
+            request.endpoint.safety,
+            retry_after_cap=request.options.retry_after_cap,
+            clock_retries=call.clock_retries,
+        )
+        if decision.resync_clock and server_ms is not None:
+            self.clock.resync(server_ms, sent_ms, received_ms)
+            log.info("%s: server refused our timestamp; clock re-synced", request.endpoint.name)
+            if decision.retry:
+                call.clock_retries += 1
+        if decision.pause_everyone is not None:
+            await self.limiter.pause(decision.pause_everyone)
+
+    async def _send_in_slot(self, request: _Request, call: _Call) -> tuple[*RawResponse, int, int]:
+        """:meth:`_send`, holding an in-flight slot when the client caps them."""
+        in_flight = self._in_flight
+        if in_flight is None:
+            return await self._send(request, call)
+        try:
+            # A free slot is taken at once, with no checkpoint: the send that follows checks
+            # for cancellation soon enough. Only a full cap waits in line.
+            in_flight.acquire_nowait()
+        except anyio.WouldBlock:
+            await in_flight.acquire()
+        try:
+            return await self._send(request, call)
+        finally:
+            in_flight.release()
 
     async def _send(self, request: _Request, call: _Call) -> tuple[*RawResponse, int, int]:
         """Take a rate-limit token, sign with the corrected clock, send."""

@@ -1,18 +1,25 @@
-"""Which failures are retried, and how long to wait. Rules are pure; tenacity runs them.
+"""The retry policy: which failed attempt is tried again, after how long, and what else the
+failure sets off. The rules are pure (:func:`decide`); tenacity counts the attempts, sleeps and
+draws the jitter; the pipeline carries out what a :class:`RetryDecision` says and nothing else.
 
-One :class:`tenacity.AsyncRetrying` template is built per client and ``.copy()``-ed for every
-request, because a shared instance keeps its attempt state in a thread-local that concurrent
-coroutines would corrupt. What is retried:
+What is retried:
 
 * connection failures and timeouts: for idempotent endpoints always; for ``follow`` only when
   the request provably never left (the connection could not be opened);
-* HTTP 429, 500, 502, 503, 504 and the exchange's transient codes 429, 40010, 45001, 40725,
-  40808 and 40015: for idempotent endpoints; for ``follow`` only an explicit 429 or 503;
+* HTTP 429, 500, 502, 503, 504 and the exchange's transient codes (:data:`TRANSIENT_CODES`):
+  for idempotent endpoints; for ``follow`` only an explicit 429 or 503;
 * a body that is not JSON or not the envelope, for idempotent endpoints only;
-* 40008 "timestamp expired": once per call after re-syncing the clock, without backoff.
+* 40008 "timestamp expired": once per call, at once, after re-syncing the clock to the server
+  time of the answer; that retry does not use up ``max_retries``.
 
-A ``Retry-After`` is waited out exactly; one longer than the cap is not waited at all and the
-:class:`RateLimitError` is raised at once. Otherwise the wait is exponential with full jitter.
+A 429 pauses every task on the client for its ``Retry-After`` (:data:`DEFAULT_RATE_LIMIT_PAUSE`
+when it gave none). A ``Retry-After`` is waited out exactly; one longer than the cap is neither
+waited nor paused for: the :class:`RateLimitError` is raised at once. Any other wait is
+exponential with full jitter.
+
+One :class:`tenacity.AsyncRetrying` template is built per client and ``.copy()``-ed for every
+call that fails once, because a shared instance keeps its attempt state in a thread-local that
+concurrent coroutines would corrupt.
 """
 
 from __future__ import annotations
@@ -21,8 +28,9 @@ import logging
 from collections.abc import Callable
 
 import anyio
+import attrs
 from tenacity import AsyncRetrying, RetryCallState
-from tenacity.wait import wait_base, wait_random_exponential
+from tenacity.wait import wait_random_exponential
 
 from .._exceptions import (
     TIMESTAMP_EXPIRED,
@@ -35,7 +43,13 @@ from .._exceptions import (
 )
 from ._endpoints import RetrySafety
 
-__all__ = ["build_retry_template", "is_clock_error", "is_retryable", "request_retrying"]
+__all__ = [
+    "DEFAULT_RATE_LIMIT_PAUSE",
+    "RetryDecision",
+    "build_retry_template",
+    "decide",
+    "request_retrying",
+]
 
 log = logging.getLogger("copytrade_async")
 
@@ -43,21 +57,34 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 TRANSIENT_CODES = frozenset({"429", "40010", "45001", "40725", "40808", "40015"})
 #: Statuses that prove the server did not act on the request.
 NOT_PROCESSED_STATUSES = frozenset({429, 503})
+#: How long everyone pauses after a 429 that carried no Retry-After.
+DEFAULT_RATE_LIMIT_PAUSE = 1.0
 
 
-def is_clock_error(exc: BaseException) -> bool:
+@attrs.frozen
+class RetryDecision:
+    """What to do about one failed attempt."""
+
+    #: Whether to try again (while attempts are left).
+    retry: bool
+    #: Seconds to wait first; None means exponential backoff with full jitter.
+    delay: float | None = None
+    #: Seconds every task on the client waits before its next request (after a 429).
+    pause_everyone: float | None = None
+    #: Re-sync the clock estimate to the answer's server time first (after a 40008). Such a
+    #: retry does not count against ``max_retries``.
+    resync_clock: bool = False
+
+
+_GIVE_UP = RetryDecision(retry=False)
+
+
+def _is_clock_error(exc: BaseException) -> bool:
     return isinstance(exc, AuthenticationError) and exc.code == TIMESTAMP_EXPIRED
 
 
-def is_retryable(exc: BaseException, safety: RetrySafety, retry_after_cap: float) -> bool:
-    """Whether one failed attempt may be tried again (40008 is handled by the caller)."""
+def _is_retryable(exc: BaseException, safety: RetrySafety) -> bool:
     idempotent = safety is RetrySafety.IDEMPOTENT
-    if (
-        isinstance(exc, APIError)
-        and exc.retry_after is not None
-        and (exc.retry_after > retry_after_cap)
-    ):
-        return False
     if isinstance(exc, APIConnectionError):
         return idempotent or not exc.request_sent
     if isinstance(exc, ResponseValidationError):
@@ -73,20 +100,26 @@ def is_retryable(exc: BaseException, safety: RetrySafety, retry_after_cap: float
     return False
 
 
-class wait_retry_after_or_jitter(wait_base):
-    """Wait what the server asked for; otherwise exponential backoff with full jitter."""
-
-    def __init__(self, base: float, maximum: float) -> None:
-        self._jitter = wait_random_exponential(multiplier=base, max=maximum)
-
-    def __call__(self, retry_state: RetryCallState) -> float:
-        outcome = retry_state.outcome
-        exc = outcome.exception() if outcome is not None else None
-        if exc is not None and is_clock_error(exc):
-            return 0.0
-        if isinstance(exc, APIError) and exc.retry_after is not None:
-            return exc.retry_after
-        return float(self._jitter(retry_state))
+def decide(
+    exc: BaseException, safety: RetrySafety, *, retry_after_cap: float, clock_retries: int
+) -> RetryDecision:
+    """The decision for one failed attempt of a call that has used ``clock_retries`` re-sync
+    retries so far."""
+    if not isinstance(exc, Exception):
+        return _GIVE_UP  # cancellation and the like
+    if _is_clock_error(exc):
+        assert isinstance(exc, APIError)
+        can_resync = exc.request_time_ms is not None
+        return RetryDecision(
+            retry=can_resync and clock_retries == 0, delay=0.0, resync_clock=can_resync
+        )
+    retry_after = exc.retry_after if isinstance(exc, APIError) else None
+    if retry_after is not None and retry_after > retry_after_cap:
+        return _GIVE_UP
+    pause = None
+    if isinstance(exc, RateLimitError) or (isinstance(exc, APIError) and exc.http_status == 429):
+        pause = retry_after if retry_after is not None else DEFAULT_RATE_LIMIT_PAUSE
+    return RetryDecision(retry=_is_retryable(exc, safety), delay=retry_after, pause_everyone=pause)
 
 
 def _log_retry(retry_state: RetryCallState) -> None:
@@ -103,37 +136,42 @@ def _log_retry(retry_state: RetryCallState) -> None:
 
 
 def build_retry_template(backoff_base: float, backoff_max: float) -> AsyncRetrying:
-    """The per-client template. Copy it per request with ``stop`` and ``retry`` filled in."""
+    """The per-client template: its ``wait`` is the jitter used when a decision names no
+    delay. Copy it per call with :func:`request_retrying`."""
     return AsyncRetrying(
         sleep=anyio.sleep,
         reraise=True,
-        wait=wait_retry_after_or_jitter(backoff_base, backoff_max),
+        wait=wait_random_exponential(multiplier=backoff_base, max=backoff_max),
         before_sleep=_log_retry,
     )
 
 
 def request_retrying(
     template: AsyncRetrying,
-    safety: RetrySafety,
     *,
     max_retries: int,
-    retry_after_cap: float,
+    decision: Callable[[], RetryDecision | None],
     clock_retries: Callable[[], int],
 ) -> AsyncRetrying:
-    """A fresh copy for one call. ``clock_retries`` counts the 40008 re-syncs so far, which do
-    not use up ``max_retries``."""
+    """A copy of ``template`` for one call. ``decision`` returns the decision on the last
+    failed attempt (None when it failed before one was made, as on cancellation), and
+    ``clock_retries`` the re-sync retries used so far."""
+    jitter = template.wait
 
     def retry(state: RetryCallState) -> bool:
         outcome = state.outcome
         if outcome is None or not outcome.failed:
             return False
-        exc = outcome.exception()
-        assert exc is not None
-        if is_clock_error(exc):
-            return clock_retries() <= 1
-        return is_retryable(exc, safety, retry_after_cap)
+        last = decision()
+        return last is not None and last.retry
+
+    def wait(state: RetryCallState) -> float:
+        last = decision()
+        if last is not None and last.delay is not None:
+            return last.delay
+        return float(jitter(state))
 
     def stop(state: RetryCallState) -> bool:
         return state.attempt_number >= max_retries + 1 + clock_retries()
 
-    return template.copy(retry=retry, stop=stop)
+    return template.copy(retry=retry, stop=stop, wait=wait)

@@ -17,7 +17,6 @@ from urllib.parse import quote
 
 __all__ = [
     "Signer",
-    "build_auth_headers",
     "encode_query",
     "prehash",
     "sign",
@@ -58,11 +57,8 @@ def sign(secret: str, timestamp: str, method: str, request_path: str, query: str
 
 
 class Signer:
-    """:func:`build_auth_headers` for one set of credentials, with the key prepared once.
-
-    ``signer.headers(...)`` returns exactly what :func:`build_auth_headers` returns for the
-    same arguments; only the per-request part (timestamp and signature) is computed per call.
-    """
+    """Every header of a signed request, for one set of credentials: the HMAC key is prepared
+    once, and only the timestamp and the signature are computed per request."""
 
     __slots__ = ("_api_key", "_key", "_passphrase")
 
@@ -95,31 +91,3 @@ class Signer:
         if demo:
             headers["paptrading"] = "1"
         return headers
-
-
-def build_auth_headers(
-    *,
-    api_key: str,
-    api_secret: str,
-    passphrase: str,
-    timestamp_ms: int,
-    method: str,
-    request_path: str,
-    query: str,
-    body: str,
-    locale: str = "en-US",
-    demo: bool = False,
-) -> dict[str, str]:
-    """All headers a signed request carries."""
-    timestamp = str(timestamp_ms)
-    headers = {
-        "ACCESS-KEY": api_key,
-        "ACCESS-SIGN": sign(api_secret, timestamp, method, request_path, query, body),
-        "ACCESS-TIMESTAMP": timestamp,
-        "ACCESS-PASSPHRASE": passphrase,
-        "Content-Type": "application/json",
-        "locale": locale,
-    }
-    if demo:
-        headers["paptrading"] = "1"
-    return headers

@@ -26,8 +26,7 @@ import aiohttp
 import httpx
 from yarl import URL
 
-from .._exceptions import APIConnectionError, APITimeoutError
-from ._transport import RawResponse, TransportName
+from ._transport import RawResponse, TransportName, connection_error, timeout_error
 
 __all__ = ["AiohttpTransport", "client_timeout"]
 
@@ -98,21 +97,13 @@ class AiohttpTransport:
             ) as response:
                 content = await response.read()
         except aiohttp.ConnectionTimeoutError as exc:
-            raise APITimeoutError(
-                endpoint, f"timed out ({type(exc).__name__})", request_sent=False
-            ) from exc
+            raise timeout_error(endpoint, exc, request_sent=False) from exc
         except TimeoutError as exc:  # aiohttp's read timeouts are TimeoutErrors too
-            raise APITimeoutError(
-                endpoint, f"timed out ({type(exc).__name__})", request_sent=True
-            ) from exc
+            raise timeout_error(endpoint, exc, request_sent=True) from exc
         except aiohttp.ClientConnectorError as exc:
-            raise APIConnectionError(
-                endpoint, f"connection failed ({type(exc).__name__}: {exc})", request_sent=False
-            ) from exc
+            raise connection_error(endpoint, exc, request_sent=False) from exc
         except aiohttp.ClientError as exc:
-            raise APIConnectionError(
-                endpoint, f"connection failed ({type(exc).__name__}: {exc})", request_sent=True
-            ) from exc
+            raise connection_error(endpoint, exc, request_sent=True) from exc
         return response.status, response.headers, content
 
     async def aclose(self) -> None:

@@ -37,11 +37,10 @@ from ._wire_values import (
     ms_to_datetime,
     optional_datetime_hook,
     optional_decimal_hook,
-    parse_decimal,
     to_camel,
 )
 
-__all__ = ["converter", "ms_to_datetime", "parse_decimal", "structure", "structure_page"]
+__all__ = ["converter", "structure", "structure_list", "structure_page"]
 
 T = TypeVar("T")
 

@@ -20,6 +20,8 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any, Union, get_args, get_origin
 
+from .._validation import parse_decimal
+
 __all__ = [
     "EPOCH",
     "datetime_hook",
@@ -29,7 +31,6 @@ __all__ = [
     "ms_to_datetime",
     "optional_datetime_hook",
     "optional_decimal_hook",
-    "parse_decimal",
     "to_camel",
 ]
 
@@ -39,24 +40,6 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 def to_camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.capitalize() for part in rest)
-
-
-def parse_decimal(value: object) -> Decimal:
-    """Read a wire value as Decimal. Strings and ints are exact; floats are refused."""
-    if isinstance(value, Decimal):
-        result = value
-    elif isinstance(value, str):
-        try:
-            result = Decimal(value.strip())
-        except InvalidOperation:
-            raise ValueError(f"not a decimal number: {value!r}") from None
-    elif isinstance(value, int) and not isinstance(value, bool):
-        result = Decimal(value)
-    else:
-        raise TypeError(f"expected a decimal string, got {type(value).__name__}")
-    if not result.is_finite():
-        raise ValueError(f"not a finite number: {value!r}")
-    return result
 
 
 def ms_to_datetime(value: object) -> datetime:

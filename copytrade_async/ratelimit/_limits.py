@@ -17,6 +17,7 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
+from .._validation import check_positive, check_whole
 from ._gcra import Gcra
 
 __all__ = [
@@ -32,20 +33,12 @@ COPYTRADING_GROUP = "copytrading"
 """The endpoint group of the copy-trading endpoints (10 requests per second per account)."""
 
 
-def _positive_rate(value: float, what: str = "rate") -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{what} must be a number (requests per unit of time), got {value!r}")
-    rate = float(value)
-    if not (math.isfinite(rate) and rate > 0):
-        raise ValueError(f"{what} must be a finite number > 0, got {value!r}")
-    return rate
+def _positive_rate(value: float) -> float:
+    return check_positive("rate", value)
 
 
 def _check_burst(_instance: object, _attribute: object, value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"burst must be an int (bucket capacity in requests), got {value!r}")
-    if value < 1:
-        raise ValueError(f"burst must be >= 1, got {value!r}")
+    check_whole("burst", value)
 
 
 @attrs.frozen
@@ -65,13 +58,13 @@ class RateLimit:
     def per_second(cls, n: float, burst: int | None = None) -> RateLimit:
         """``n`` requests per second (``burst`` defaults to 1)."""
         return cls(
-            rate=_positive_rate(n, "requests per second"), burst=1 if burst is None else burst
+            rate=check_positive("requests per second", n), burst=1 if burst is None else burst
         )
 
     @classmethod
     def per_minute(cls, n: float, burst: int | None = None) -> RateLimit:
         """``n`` requests per minute (``burst`` defaults to 1)."""
-        rate = _positive_rate(n, "requests per minute") / 60
+        rate = check_positive("requests per minute", n) / 60
         return cls(rate=rate, burst=1 if burst is None else burst)
 
     def gcra(self) -> Gcra:

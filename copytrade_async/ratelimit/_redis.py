@@ -43,13 +43,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import numbers
 from types import TracebackType
 from typing import Any, Self
 
 import anyio
 
-from .._validation import check_whole
+from .._validation import check_positive, check_whole
 from ._limits import RateLimit, RateLimits, _check_pause
 from ._memory import InMemoryRateLimiter
 from ._redis_script import (
@@ -93,15 +92,6 @@ def fleet_share(limits: RateLimits, fleet_size: int) -> RateLimits:
     )
 
 
-def _positive(value: float, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{what} must be a number of seconds, got {value!r}")
-    seconds = float(value)
-    if not (math.isfinite(seconds) and seconds > 0):
-        raise ValueError(f"{what} must be a finite number > 0, got {value!r}")
-    return seconds
-
-
 class RedisRateLimiter:
     """Token buckets in Redis, shared by every process that uses the same ``prefix``.
 
@@ -128,8 +118,8 @@ class RedisRateLimiter:
         check_whole("fleet_size", fleet_size)
         if not isinstance(prefix, str) or not prefix:
             raise ValueError(f"prefix must be a non-empty string, got {prefix!r}")
-        self._timeout = _positive(timeout, "timeout")
-        self._probe_interval = _positive(probe_interval, "probe_interval")
+        self._timeout = check_positive("timeout", timeout)
+        self._probe_interval = check_positive("probe_interval", probe_interval)
         if isinstance(redis, str):
             self._redis: aioredis.Redis = aioredis.Redis.from_url(
                 redis,

@@ -1,0 +1,26 @@
+"""The client's resources (``client.traders``, ``client.follows``, ``client.history``) and the
+paginator their lists return.
+
+Each resource is bound to the client's request function, never to the client itself; it checks
+the caller's arguments, sends one call per page or action, and structures the answer into
+records.
+"""
+
+from ._follows import MARGIN_MODES, Follows
+from ._history import History
+from ._pagination import AsyncPaginator, next_page_no
+from ._resource import Request, Resource
+from ._traders import SORT_BY, SORT_TYPE, Traders
+
+__all__ = [
+    "MARGIN_MODES",
+    "SORT_BY",
+    "SORT_TYPE",
+    "AsyncPaginator",
+    "Follows",
+    "History",
+    "Request",
+    "Resource",
+    "Traders",
+    "next_page_no",
+]

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from .._http._endpoints import FOLLOW, POSITIONS, STOP, UPDATE_SETTINGS
-from .._records._converter import structure, structure_list
-from .._records._models import Follow, FollowSettings, FollowStopped, MarginMode, Position
+from .._http import FOLLOW, POSITIONS, STOP, UPDATE_SETTINGS
+from .._records import (
+    Follow,
+    FollowSettings,
+    FollowStopped,
+    MarginMode,
+    Position,
+    structure,
+    structure_list,
+)
 from .._validation import check_choice, check_id, check_leverage, check_positive_amount
 from ._resource import Resource
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from .._http._endpoints import HISTORY
-from .._records._converter import structure_page
-from .._records._models import HistoryOrder, Page
+from .._http import HISTORY
+from .._records import HistoryOrder, Page
 from .._validation import check_id, check_page, check_time_ms, check_time_range
 from ._pagination import AsyncPaginator
 from ._resource import Resource
@@ -67,20 +66,12 @@ class History(Resource):
         page_no: int,
         page_size: int,
     ) -> Page[HistoryOrder]:
-        params = {"followId": follow_id, "pageNo": str(page_no), "pageSize": str(page_size)}
+        params = {"followId": follow_id}
         if start_ms is not None:
             params["startTime"] = str(start_ms)
         if end_ms is not None:
             params["endTime"] = str(end_ms)
-        envelope = await self._get(HISTORY, params)
-        return structure_page(
-            HISTORY.name,
-            envelope.data,
-            HistoryOrder,
-            requested_page=page_no,
-            requested_size=page_size,
-            request_time_ms=envelope.request_time_ms,
-        )
+        return await self._get_page(HISTORY, params, HistoryOrder, page_no, page_size)
 
 
 def _order_id(order: HistoryOrder) -> str:

@@ -13,17 +13,20 @@ flight, and still hands them out in order. Each fill is a rolling window (a fini
 starts the next page) that reads ahead ``prefetch`` pages at first and twice as many on each
 later fill, up to ``8 * prefetch``: a walk that stops early (``limit``) wastes few requests,
 and a long walk is not held up by the slowest page of every batch.
+
+``await paginator`` fetches just the first page (as openai's paginators do).
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Hashable
 from typing import Any, Generic, TypeVar
 
 import anyio
+import attrs
 
-from .._records._models import Page
+from .._records import Page
 
 __all__ = ["AsyncPaginator", "next_page_no"]
 
@@ -41,12 +44,44 @@ def next_page_no(requested: int, page: Page[Any]) -> int | None:
     return requested + 1
 
 
-class _PageWalker(Generic[T]):
-    """Hands out pages in order, fetching ahead in bounded rolling windows when asked to."""
+class _Dedupe(Generic[T]):
+    """Drops an item whose key was yielded on one of the last pages.
 
-    def __init__(self, fetch: FetchPage[T], prefetch: int) -> None:
+    Keys of the last :data:`_DEDUPE_PAGES` pages only: a page boundary that shifts mid-walk
+    repeats items of the neighbouring page, never older ones, and the memory stays flat on
+    long streams.
+    """
+
+    def __init__(self, key: Callable[[T], Hashable]) -> None:
+        self._key = key
+        self._seen: deque[set[Hashable]] = deque(maxlen=_DEDUPE_PAGES)
+
+    def new_items(self, page: Page[T]) -> Page[T]:
+        """``page`` without the items already yielded (the page itself when none was)."""
+        fresh: list[T] = []
+        keys: set[Hashable] = set()
+        for item in page.items:
+            item_key = self._key(item)
+            if item_key in keys or any(item_key in seen for seen in self._seen):
+                continue
+            keys.add(item_key)
+            fresh.append(item)
+        self._seen.append(keys)
+        if len(fresh) == len(page.items):
+            return page
+        return attrs.evolve(page, items=tuple(fresh))
+
+
+class _PageWalker(Generic[T]):
+    """Hands out pages in order, fetching ahead in bounded rolling windows when asked to, each
+    without the items already handed out when a ``key`` is given."""
+
+    def __init__(
+        self, fetch: FetchPage[T], prefetch: int, key: Callable[[T], Hashable] | None = None
+    ) -> None:
         self._fetch = fetch
         self._prefetch = prefetch
+        self._dedupe = None if key is None else _Dedupe(key)
         self._next_no: int | None = 1
         self._known_total: int | None = None
         # Windows of ``prefetch`` pages the next fill may read: doubles after every fill, so a
@@ -75,7 +110,7 @@ class _PageWalker(Generic[T]):
         self._next_no = following
         if self._ready and self._ready[0][0] != following:
             self._ready.clear()
-        return result
+        return result if self._dedupe is None else self._dedupe.new_items(result)
 
     async def _fill(self, first: int) -> None:
         if self._prefetch <= 1 or self._known_total is None:
@@ -106,7 +141,7 @@ class _PageWalker(Generic[T]):
                 results[number] = exc
                 stopped = True
                 return
-            if not page.items or number >= page.total_page:
+            if next_page_no(number, page) is None:
                 stopped = True  # the walk ends here unless an earlier page says otherwise
             limit = page.total_page  # never ask past the total the server last reported
             start_next(group)
@@ -122,7 +157,8 @@ class AsyncPaginator(Generic[T]):
 
     ``limit`` caps the number of items (and so the pages fetched); ``key`` drops an item whose
     key was already yielded; ``prefetch`` > 1 fetches that many pages at a time once the total
-    is known. Each iteration starts a fresh walk from page 1.
+    is known. Each iteration starts a fresh walk from page 1; ``await paginator`` fetches
+    only the first page.
     """
 
     def __init__(
@@ -145,11 +181,16 @@ class AsyncPaginator(Generic[T]):
         self._prefetch = prefetch
 
     def pages(self) -> AsyncIterator[Page[T]]:
-        """Walk the pages themselves (``limit`` and ``key`` do not apply)."""
-        return _PageWalker(self._fetch, self._prefetch)
+        """Walk the pages themselves, each without the items an earlier page already brought
+        (``limit`` does not apply)."""
+        return _PageWalker(self._fetch, self._prefetch, self._key)
 
     def __aiter__(self) -> AsyncIterator[T]:
-        return _ItemWalker(self.pages(), self._limit, self._key)
+        return _ItemWalker(self.pages(), self._limit)
+
+    def __await__(self) -> Generator[Any, None, Page[T]]:
+        """``await client.traders.list()``: the first page."""
+        return self._fetch(1).__await__()
 
     async def collect(self) -> list[T]:
         """All items in a list (mind the memory on long histories)."""
@@ -157,35 +198,20 @@ class AsyncPaginator(Generic[T]):
 
 
 class _ItemWalker(Generic[T]):
-    def __init__(
-        self, pages: AsyncIterator[Page[T]], limit: int | None, key: Callable[[T], Hashable] | None
-    ) -> None:
+    def __init__(self, pages: AsyncIterator[Page[T]], limit: int | None) -> None:
         self._pages = pages
         self._remaining = limit
-        self._key = key
-        # Keys of the last pages only: a page boundary that shifts mid-walk repeats items of
-        # the neighbouring page, never older ones, and the memory stays flat on long streams.
-        self._seen: deque[set[Hashable]] = deque(maxlen=_DEDUPE_PAGES)
         self._items: deque[T] = deque()
 
     def __aiter__(self) -> _ItemWalker[T]:
         return self
 
     async def __anext__(self) -> T:
-        while True:
-            if self._remaining is not None and self._remaining <= 0:
+        if self._remaining is not None:
+            if self._remaining <= 0:
                 raise StopAsyncIteration
-            if not self._items:
-                page = await self._pages.__anext__()
-                self._items.extend(page.items)
-                self._seen.append(set())
-                continue
-            item = self._items.popleft()
-            if self._key is not None:
-                item_key = self._key(item)
-                if any(item_key in keys for keys in self._seen):
-                    continue
-                self._seen[-1].add(item_key)
-            if self._remaining is not None:
-                self._remaining -= 1
-            return item
+            self._remaining -= 1
+        while not self._items:
+            page = await self._pages.__anext__()
+            self._items.extend(page.items)
+        return self._items.popleft()

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from .._http._endpoints import TRADER_DETAIL, TRADERS
-from .._records._converter import structure, structure_page
-from .._records._models import Page, Trader, TraderDetail
+from .._http import TRADER_DETAIL, TRADERS
+from .._records import Page, Trader, TraderDetail, structure
 from .._validation import check_choice, check_id, check_page
 from ._pagination import AsyncPaginator
 from ._resource import Resource
@@ -59,16 +58,7 @@ class Traders(Resource):
         return await self._page(params, page_no, page_size)
 
     async def _page(self, params: dict[str, str], page_no: int, page_size: int) -> Page[Trader]:
-        query = {**params, "pageNo": str(page_no), "pageSize": str(page_size)}
-        envelope = await self._get(TRADERS, query)
-        return structure_page(
-            TRADERS.name,
-            envelope.data,
-            Trader,
-            requested_page=page_no,
-            requested_size=page_size,
-            request_time_ms=envelope.request_time_ms,
-        )
+        return await self._get_page(TRADERS, params, Trader, page_no, page_size)
 
     async def get(self, trader_id: str) -> TraderDetail:
         """A trader's details, statistics and open positions."""

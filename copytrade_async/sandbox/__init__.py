@@ -8,15 +8,18 @@
     app = create_app(exchange)            # an ASGI 3 app: httpx.ASGITransport(app=app)
     exchange.advance(3600)                # one simulated hour: markets move, traders trade
 
-The default account signs with :data:`SANDBOX_API_KEY`, :data:`SANDBOX_API_SECRET` and
-:data:`SANDBOX_PASSPHRASE`. :class:`Faults` injects latency and failures;
-:func:`serve` and :class:`SandboxServer` run the app under uvicorn.
+``sandbox_client(seed=7)`` gives an :class:`~copytrade_async.AsyncCopyTradeClient` wired to a
+fresh in-process exchange (``client.exchange``). The default account signs with
+:data:`SANDBOX_API_KEY`, :data:`SANDBOX_API_SECRET` and :data:`SANDBOX_PASSPHRASE`.
+:class:`Faults` injects latency and failures; :func:`serve` and :class:`SandboxServer` run the
+app under uvicorn.
 """
 
 from __future__ import annotations
 
 from ._accounts import AccountView, FollowView
 from ._app import SandboxApp, SandboxConnectionDropped, create_app
+from ._client import SandboxClient, sandbox_client
 from ._clock import ManualClock, SandboxClock, WallClock
 from ._config import (
     SANDBOX_API_KEY,
@@ -40,6 +43,7 @@ __all__ = [
     "FollowView",
     "ManualClock",
     "SandboxApp",
+    "SandboxClient",
     "SandboxClock",
     "SandboxConfig",
     "SandboxConnectionDropped",
@@ -50,5 +54,6 @@ __all__ = [
     "SandboxStats",
     "WallClock",
     "create_app",
+    "sandbox_client",
     "serve",
 ]

@@ -14,9 +14,7 @@ from typing import TextIO
 
 import attrs
 
-from .._client import AsyncCopyTradeClient
-from .._exceptions import CopyTradeError
-from ..ratelimit._limits import RateLimit, RateLimits
+from .. import AsyncCopyTradeClient, CopyTradeError, RateLimit, RateLimits
 from ._events import (
     FollowEnded,
     MonitorEvent,

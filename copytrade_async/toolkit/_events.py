@@ -11,8 +11,7 @@ from typing import Literal, TypeAlias
 
 import attrs
 
-from .._records._models import FollowSettings, Position
-from .._validation import to_decimal
+from .. import FollowSettings, Position, to_decimal
 
 __all__ = [
     "FollowEnded",

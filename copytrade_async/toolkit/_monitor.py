@@ -52,8 +52,7 @@ import attrs
 from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from .._records._models import FollowStatus, Position
-from .._validation import check_id, check_whole, to_decimal
+from .. import FollowStatus, Position, check_id, check_whole, to_decimal
 from ._events import (
     FollowEnded,
     FollowEvent,
@@ -70,7 +69,7 @@ from ._pnl import PositionKey, infer_stop_reason, observe
 from ._rules import Rule, rule_name
 
 if TYPE_CHECKING:
-    from .._client import AsyncCopyTradeClient
+    from .. import AsyncCopyTradeClient
 
 __all__ = ["DEFAULT_THRESHOLDS", "Monitor", "monitor"]
 

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 import anyio
 
-from ..ratelimit._limits import COPYTRADING_GROUP
+from .. import COPYTRADING_GROUP
 
 if TYPE_CHECKING:
-    from .._client import AsyncCopyTradeClient
+    from .. import AsyncCopyTradeClient
 
 __all__ = ["DEFAULT_RATE", "Pacer", "client_rate", "polling_rate"]
 

@@ -18,7 +18,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from .._records._models import Position
+from .. import Position
 from ._events import (
     FollowEvent,
     PnlThresholdCrossed,

@@ -24,15 +24,13 @@ from typing import TYPE_CHECKING, Literal
 import anyio
 import attrs
 
-from .._exceptions import CopyTradeError
-from .._records._models import Follow, FollowSettings, MarginMode, Trader
-from .._validation import check_whole, to_decimal
+from .. import CopyTradeError, Follow, FollowSettings, MarginMode, Trader, check_whole, to_decimal
 from ._events import Watch
 from ._selection import RankedTrader, Ranking
 from ._sizing import DEFAULT_PRECISION, split_amount
 
 if TYPE_CHECKING:
-    from .._client import AsyncCopyTradeClient
+    from .. import AsyncCopyTradeClient
 
 __all__ = ["Allocation", "AllocationFailure", "Portfolio", "PortfolioError", "diversify"]
 

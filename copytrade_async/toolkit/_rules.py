@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import attrs
 
-from .._validation import to_decimal
+from .. import to_decimal
 from ._events import FollowEvent, PnlThresholdCrossed, RuleAction
 
 if TYPE_CHECKING:
-    from .._client import AsyncCopyTradeClient
+    from .. import AsyncCopyTradeClient
 
 __all__ = ["LockInProfitsRule", "ReduceRiskRule", "Rule", "rule_name"]
 

@@ -40,8 +40,7 @@ from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 
 import attrs
 
-from .._records._models import TraderDetail, TraderStatistics
-from .._validation import to_decimal
+from .. import TraderDetail, TraderStatistics, to_decimal
 
 __all__ = ["DEFAULT_WEIGHTS", "ScoreWeights", "TraderScore", "score_trader"]
 

@@ -19,12 +19,11 @@ import anyio
 import attrs
 from anyio.abc import ObjectReceiveStream
 
-from .._records._models import Trader, TraderDetail, TraderStatus
-from .._validation import check_whole, to_decimal
+from .. import Trader, TraderDetail, TraderStatus, check_whole, to_decimal
 from ._scoring import DEFAULT_WEIGHTS, ScoreWeights, TraderScore, score_trader
 
 if TYPE_CHECKING:
-    from .._client import AsyncCopyTradeClient
+    from .. import AsyncCopyTradeClient
 
 __all__ = ["RankedTrader", "Ranking", "RankingFailure", "TraderFilter", "find_best_traders"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from decimal import ROUND_FLOOR, Context, Decimal, localcontext
 
-from .._validation import check_whole, to_decimal
+from .. import check_whole, to_decimal
 
 __all__ = ["DEFAULT_PRECISION", "size_copy_amount", "split_amount"]
 

@@ -6,9 +6,10 @@ from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
-from sandbox_helpers import Api, new_exchange, trader_with_positions
 
 from copytrade_async.sandbox import SandboxExchange, create_app
+
+from .sandbox_helpers import Api, new_exchange, trader_with_positions
 
 MakeExchange = Callable[..., SandboxExchange]
 

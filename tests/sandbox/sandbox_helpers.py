@@ -1,14 +1,14 @@
-"""Helpers shared by the sandbox tests: a client that signs requests by hand with
-``copytrade_async._http._signing``, and an exchange factory on a manual clock."""
+"""Helpers shared by the sandbox tests: a client that signs requests with the tests' own signer
+(``tests/signing.py``, not the library's), and an exchange factory on a manual clock."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
-from copytrade_async._http._signing import build_auth_headers, encode_query
 from copytrade_async.sandbox import (
     SANDBOX_API_KEY,
     SANDBOX_API_SECRET,
@@ -17,6 +17,8 @@ from copytrade_async.sandbox import (
     SandboxConfig,
     SandboxExchange,
 )
+
+from ..signing import auth_headers
 
 PREFIX = "/api/mix/v1/copytrading/"
 START_MS = 1_700_000_000_000
@@ -42,20 +44,23 @@ class Api:
     def headers(
         self, method: str, path: str, query: str, body: str, timestamp_ms: int | None = None
     ) -> dict[str, str]:
-        return build_auth_headers(
+        return auth_headers(
             api_key=self.api_key,
             api_secret=self.api_secret,
             passphrase=self.passphrase,
             timestamp_ms=self.exchange.now_ms() if timestamp_ms is None else timestamp_ms,
             method=method,
-            request_path=path,
+            path=path,
             query=query,
             body=body,
         )
 
     async def get(self, endpoint: str, params: dict[str, Any] | None = None) -> httpx.Response:
         path = PREFIX + endpoint
-        query = encode_query({k: str(v) for k, v in (params or {}).items()})
+        query = "&".join(
+            f"{quote(str(k), safe='-._~')}={quote(str(v), safe='-._~')}"
+            for k, v in sorted((params or {}).items())
+        )
         url = f"{path}?{query}" if query else path
         return await self.client.get(url, headers=self.headers("GET", path, query, ""))
 

@@ -9,10 +9,11 @@ from decimal import Decimal
 import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sandbox_helpers import Api, new_exchange
 
 from copytrade_async.sandbox import SandboxExchange, create_app
 from copytrade_async.sandbox._errors import SandboxError
+
+from .sandbox_helpers import Api, new_exchange
 
 KEY = "sandbox-api-key"
 

@@ -7,9 +7,10 @@ from typing import Any
 
 import httpx
 import pytest
-from sandbox_helpers import Api, new_exchange
 
 from copytrade_async.sandbox import SandboxExchange, create_app
+
+from .sandbox_helpers import Api, new_exchange
 
 TRADER_FIELDS = {
     "traderId", "nickName", "followersCount", "totalProfit", "monthlyProfit", "winRate",

@@ -9,7 +9,6 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from sandbox_helpers import PREFIX, Api, new_exchange
 
 from copytrade_async.sandbox import (
     Faults,
@@ -19,6 +18,8 @@ from copytrade_async.sandbox import (
     WallClock,
     create_app,
 )
+
+from .sandbox_helpers import PREFIX, Api, new_exchange
 
 FOLLOW = {"copyAmount": "100", "leverage": "3", "marginMode": "cross"}
 

@@ -8,9 +8,10 @@ import socket
 
 import httpx
 import pytest
-from sandbox_helpers import PREFIX, Api, new_exchange
 
 from copytrade_async.sandbox import Faults, SandboxServer, serve
+
+from .sandbox_helpers import PREFIX, Api, new_exchange
 
 
 async def assert_closed(url: str) -> None:

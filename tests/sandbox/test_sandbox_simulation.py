@@ -9,7 +9,6 @@ from typing import Any
 
 import httpx
 import pytest
-from sandbox_helpers import START_MS, Api, new_exchange, trader_with_positions
 
 from copytrade_async.sandbox import (
     ManualClock,
@@ -19,6 +18,8 @@ from copytrade_async.sandbox import (
     create_app,
 )
 from copytrade_async.sandbox._market import SYMBOLS
+
+from .sandbox_helpers import START_MS, Api, new_exchange, trader_with_positions
 
 # ----- clocks -------------------------------------------------------------------------------
 

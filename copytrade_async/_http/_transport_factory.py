@@ -1,0 +1,62 @@
+"""Choosing the transport for the client's ``transport=`` and ``http_client=`` arguments.
+
+It sits above both transports, so neither imports the other; aiohttp is imported only when
+it is chosen.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import httpx
+
+from ._transport import TRANSPORTS, Transport
+from ._transport_httpx import HttpxTransport
+
+__all__ = ["create_transport"]
+
+
+def _is_aiohttp_session(http_client: object) -> bool:
+    aiohttp = sys.modules.get("aiohttp")  # a session exists only if aiohttp was imported
+    return aiohttp is not None and isinstance(http_client, aiohttp.ClientSession)
+
+
+def create_transport(
+    transport: str | None,
+    http_client: Any,
+    *,
+    timeout: httpx.Timeout,
+    max_connections: int | None,
+) -> Transport:
+    """The transport for the client's ``transport=`` and ``http_client=`` arguments.
+
+    Without ``transport``, an ``aiohttp.ClientSession`` selects aiohttp and anything else
+    httpx. A given client is used as it is and never closed by us.
+    """
+    if transport is not None and transport not in TRANSPORTS:
+        raise ValueError(f"transport must be one of {TRANSPORTS} or None, got {transport!r}")
+    session = http_client is not None and _is_aiohttp_session(http_client)
+    if transport is None:
+        transport = "aiohttp" if session else "httpx"
+    if transport == "httpx":
+        if http_client is None:
+            return HttpxTransport.create(timeout=timeout, max_connections=max_connections)
+        if not isinstance(http_client, httpx.AsyncClient):
+            raise TypeError(
+                "http_client must be an httpx.AsyncClient (or an aiohttp.ClientSession with "
+                f"transport='aiohttp'), got {type(http_client).__name__}"
+            )
+        return HttpxTransport(http_client, owned=False)
+    if http_client is not None and not session:
+        raise TypeError(
+            "with transport='aiohttp', http_client must be an aiohttp.ClientSession, "
+            f"got {type(http_client).__name__}"
+        )
+    try:
+        from ._transport_aiohttp import AiohttpTransport
+    except ImportError as exc:
+        raise ImportError(
+            "transport='aiohttp' needs aiohttp: pip install 'copytrade-async[aiohttp]'"
+        ) from exc
+    return AiohttpTransport(http_client, max_connections=max_connections)
