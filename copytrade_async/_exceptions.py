@@ -9,7 +9,8 @@
     │   ├── InsufficientBalanceError   80003
     │   ├── CopyLimitExceededError     80004
     │   ├── AlreadyFollowingError      80005
-    │   ├── AuthenticationError        HTTP 401/403, 40006, 40008, 40009, 40012, 40037
+    │   ├── AuthenticationError        HTTP 401/403, 40001-40003, 40005, 40006, 40008,
+    │   │                              40009, 40011, 40012, 40037
     │   ├── RateLimitError             HTTP 429 or code 429 (``.retry_after``)
     │   └── ServerError                HTTP 5xx
     ├── APIConnectionError             the request did not get an answer
@@ -44,7 +45,11 @@ __all__ = [
     "error_for_response",
 ]
 
-AUTH_CODES = frozenset({"40006", "40008", "40009", "40012", "40037"})
+#: Codes that refuse the credentials, the signature, the passphrase or the timestamp (the
+#: exchange's error table, as ccxt maps it to AuthenticationError or InvalidNonce).
+AUTH_CODES = frozenset(
+    {"40001", "40002", "40003", "40005", "40006", "40008", "40009", "40011", "40012", "40037"}
+)
 TIMESTAMP_EXPIRED = "40008"
 
 

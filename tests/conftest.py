@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -14,6 +11,8 @@ import pytest
 import respx
 
 from copytrade_async import AsyncCopyTradeClient
+
+from .signing import signature, signed_query_of
 
 API_KEY = "test-key-0123456789"
 API_SECRET = "test-secret-abcdef"
@@ -36,17 +35,27 @@ def fail(code: str, msg: str, status: int = 400, **kwargs: Any) -> httpx.Respons
 
 
 def hand_signature(secret: str, request: httpx.Request) -> str:
-    """The signature of a request as sent, from the documented algorithm, not our code."""
-    query = request.url.query.decode()
-    message = (
-        request.headers["ACCESS-TIMESTAMP"]
-        + request.method
-        + request.url.path
-        + (("?" + query) if query else "")
-        + request.content.decode()
+    """The signature of a request as sent, by the exchange's rule (the query decoded), computed
+    by the tests' own signer, not the library's."""
+    return signature(
+        secret,
+        request.headers["ACCESS-TIMESTAMP"],
+        request.method,
+        request.url.path,
+        signed_query_of(request.url.query.decode()),
+        request.content.decode(),
     )
-    mac = hmac.new(secret.encode(), message.encode(), hashlib.sha256).digest()
-    return base64.b64encode(mac).decode()
+
+
+def check_headers(request: httpx.Request) -> None:
+    assert request.headers["ACCESS-KEY"] == API_KEY
+    assert request.headers["ACCESS-PASSPHRASE"] == PASSPHRASE
+    assert request.headers["Content-Type"] == "application/json"
+    assert request.headers["locale"] == "en-US"
+    assert request.headers["ACCESS-TIMESTAMP"].isdigit()
+    assert len(request.headers["ACCESS-TIMESTAMP"]) == 13
+    assert "paptrading" not in request.headers
+    assert request.headers["ACCESS-SIGN"] == hand_signature(API_SECRET, request)
 
 
 def sent_json(request: httpx.Request) -> Any:

@@ -11,6 +11,29 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Iterable
+from urllib.parse import quote, unquote
+
+#: What a query component keeps unencoded (RFC 3986's unreserved characters).
+UNRESERVED = "-._~"
+
+
+def encoded_query(pairs: Iterable[tuple[str, str]]) -> str:
+    """The query as the URL carries it: each key and value percent-encoded, in this order."""
+    return "&".join(f"{quote(k, safe=UNRESERVED)}={quote(v, safe=UNRESERVED)}" for k, v in pairs)
+
+
+def decoded_query(pairs: Iterable[tuple[str, str]]) -> str:
+    """The query as the exchange signs it: the same pairs, not encoded, in the same order."""
+    return "&".join(f"{k}={v}" for k, v in pairs)
+
+
+def signed_query_of(raw_query: str) -> str:
+    """The signed form of a query as it arrived: every pair percent-decoded, order kept."""
+    if not raw_query:
+        return ""
+    pairs = (part.partition("=") for part in raw_query.split("&"))
+    return "&".join(unquote(k) + eq + unquote(v) for k, eq, v in pairs)
 
 
 def signature(secret: str, timestamp: str, method: str, path: str, query: str, body: str) -> str:

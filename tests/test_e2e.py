@@ -207,3 +207,17 @@ async def test_full_cycle(mode: str) -> None:
         account = exchange.account()
         assert account.reserved == 0
         assert account.available == account.deposited + info.realized_pnl
+
+
+ODD_IDS = ("a/b:c", "a b", "é龙", "a&b=c", "a+b%?")
+
+
+async def test_ids_that_need_encoding_are_signed_as_the_exchange_checks(mode: str) -> None:
+    """Query values outside ``[A-Za-z0-9-._~]`` go encoded and are signed decoded; the sandbox,
+    which verifies with its own code, accepts them (the exchange answered 40009 to clients that
+    signed them encoded)."""
+    exchange = exchange_for(seed=3, trader_ids=("123456789", *ODD_IDS))
+    async for client in connect(exchange, mode):
+        for trader_id in ODD_IDS:
+            detail = await client.traders.get(trader_id)
+            assert detail.trader_id == trader_id

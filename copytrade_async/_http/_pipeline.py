@@ -34,7 +34,7 @@ from ._clock import ServerClock
 from ._endpoints import Endpoint, RetrySafety
 from ._envelope import Envelope, decode_envelope, parse_server_date
 from ._retry import RetryDecision, decide, request_retrying
-from ._signing import Signer, encode_query
+from ._signing import EMPTY_QUERY, Query, Signer
 from ._transport import RawResponse, Transport
 
 __all__ = ["RequestPipeline"]
@@ -63,15 +63,16 @@ class _Request:
     __slots__ = ("body", "body_text", "endpoint", "options", "query", "url")
 
     def __init__(
-        self, endpoint: Endpoint, options: ClientOptions, query: str, body_text: str
+        self, endpoint: Endpoint, options: ClientOptions, query: Query, body_text: str
     ) -> None:
         self.endpoint = endpoint
         self.options = options
-        self.query = query
+        #: Signed decoded, sent encoded (see :mod:`._signing`).
+        self.query = query.signed
         self.body_text = body_text
         self.body = body_text.encode() if body_text else None
         url = f"{options.base_url}{endpoint.path}"
-        self.url = f"{url}?{query}" if query else url
+        self.url = f"{url}?{query.wire}" if query.wire else url
 
 
 class RequestPipeline:
@@ -119,7 +120,7 @@ class RequestPipeline:
     ) -> Envelope:
         if self._closed:
             raise RuntimeError("the client is closed")
-        query = encode_query(params) if params else ""
+        query = Query.of(params) if params else EMPTY_QUERY
         body_text = json.dumps(body, separators=(",", ":")) if body is not None else ""
         request = _Request(endpoint, options, query, body_text)
         call = _Call()

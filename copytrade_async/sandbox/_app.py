@@ -2,8 +2,9 @@
 
 An API request goes through: the injected latency, the fault draw, routing (404 code 40404 for
 an unknown path, 405 code 40405 for a wrong method), the API key (401), the per-key token
-bucket (429), the rest of the authentication (401), then the endpoint (200, or 400 for a
-business or parameter error). ``/sandbox/`` paths are the unsigned admin endpoints.
+bucket (429), the rest of the authentication (401, or 400 for a signature: see ``_auth``),
+then the endpoint (200, or 400 for a business or parameter error). ``/sandbox/`` paths are the
+unsigned admin endpoints.
 
 A dropped connection (the ``drop_rate`` fault) is made as real as the server allows. Under
 uvicorn the app closes the connection's transport and returns once uvicorn has seen the
@@ -144,7 +145,7 @@ class SandboxApp:
                 method,
                 raw_path.decode("latin-1"),
                 query,
-                body.decode("utf-8", errors="replace"),
+                body,
                 exchange.server_time_ms(),
                 exchange.config.timestamp_tolerance_ms,
             )

@@ -1,36 +1,89 @@
 """Checking a request's credentials and signature, and the per-key token bucket.
 
-The signature is checked with the client's own functions (``copytrade_async._http._signing``) over
-the query string and the body exactly as they arrived. Rules, in this order:
+The sandbox verifies signatures with its own code, written from the exchange's rule and sharing
+nothing with the client's signing, so a fault in one cannot hide behind the same fault in the
+other. The query is decoded as a server decodes it (each ``key=value`` pair percent-decoded,
+``+`` read as a space, in the order the pairs arrived), and the prehash is rebuilt as::
 
-* ``ACCESS-KEY`` missing or unknown: 40006 "Invalid ACCESS_KEY" (40037 is never used).
-* ``ACCESS-TIMESTAMP`` missing or not an integer: 40009 (nothing can be verified); further
-  than the tolerance from the server's clock: 40008.
-* ``ACCESS-PASSPHRASE`` missing or wrong: 40012.
-* ``ACCESS-SIGN`` missing or wrong: 40009 "sign signature error".
+    timestamp + METHOD + path + ("?" + decoded query, when there is one) + body
 
-All of them answer HTTP 401.
+with the body exactly as it arrived. Signatures are compared in constant time. The checks, in
+this order (codes and meanings from the exchange's error table as ccxt carries it):
+
+=========================================  =====  ==========================================
+what is wrong                              code   HTTP status and message
+=========================================  =====  ==========================================
+``ACCESS-KEY`` missing or empty            40001  401 "ACCESS_KEY cannot be empty"
+``ACCESS-KEY`` unknown                     40006  401 "Invalid ACCESS_KEY"
+``ACCESS-TIMESTAMP`` missing or not ms     40005  401 "Invalid ACCESS_TIMESTAMP"
+``ACCESS-TIMESTAMP`` beyond the tolerance  40008  401 "Request timestamp expired"
+``ACCESS-PASSPHRASE`` missing or empty     40011  401 "ACCESS_PASSPHRASE cannot be empty"
+``ACCESS-PASSPHRASE`` wrong                40012  401 "apikey/password is incorrect"
+``ACCESS-SIGN`` missing or empty           40003  400 "signature cannot be empty"
+``ACCESS-SIGN`` wrong                      40009  400 "sign signature error"
+=========================================  =====  ==========================================
+
+40009 answers HTTP 400, as the exchange does; the others keep the sandbox's earlier 401.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import math
 import threading
+from urllib.parse import unquote_plus
 
-from .._http import _signing
 from ._accounts import Account
 from ._errors import SandboxError
 
-__all__ = ["TokenBuckets", "authenticate_key", "retry_after_headers", "verify_request"]
+__all__ = [
+    "TokenBuckets",
+    "authenticate_key",
+    "decode_query",
+    "expected_signature",
+    "retry_after_headers",
+    "verify_request",
+]
+
+#: The longest timestamp header read as milliseconds (16 digits reach the year 318857).
+_MAX_TIMESTAMP_DIGITS = 16
 
 
 def authenticate_key(accounts: dict[str, Account], headers: dict[str, str]) -> Account:
-    """The account of the request's ``ACCESS-KEY`` (40006 when missing or unknown)."""
-    account = accounts.get(headers.get("access-key", ""))
+    """The account of the request's ``ACCESS-KEY`` (40001 when missing, 40006 when unknown)."""
+    api_key = headers.get("access-key", "")
+    if not api_key:
+        raise SandboxError("40001", "ACCESS_KEY cannot be empty", 401)
+    account = accounts.get(api_key)
     if account is None:
         raise SandboxError("40006", "Invalid ACCESS_KEY", 401)
     return account
+
+
+def decode_query(raw_query: str) -> str:
+    """The query as it is signed: every ``key=value`` pair decoded, in the order it arrived.
+
+    ``raw_query`` is the query string exactly as it came over the wire (ASCII).
+    """
+    if not raw_query:
+        return ""
+    decoded = []
+    for pair in raw_query.split("&"):
+        key, eq, value = pair.partition("=")
+        decoded.append(unquote_plus(key) + eq + unquote_plus(value))
+    return "&".join(decoded)
+
+
+def expected_signature(
+    secret: str, timestamp: str, method: str, path: str, raw_query: str, body: bytes
+) -> str:
+    """The signature a request must carry, from the exchange's rule."""
+    query = decode_query(raw_query)
+    text = timestamp + method.upper() + path + (f"?{query}" if query else "")
+    message = text.encode() + body
+    return base64.b64encode(hmac.new(secret.encode(), message, hashlib.sha256).digest()).decode()
 
 
 def verify_request(
@@ -38,22 +91,30 @@ def verify_request(
     headers: dict[str, str],
     method: str,
     path: str,
-    query: str,
-    body: str,
+    raw_query: str,
+    body: bytes,
     server_ms: int,
     tolerance_ms: int | None,
 ) -> None:
     """Check the timestamp, the passphrase and the signature, in that order."""
     timestamp = headers.get("access-timestamp", "")
-    if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 16:
-        raise SandboxError("40009", "sign signature error", 401)
+    if not (
+        timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= _MAX_TIMESTAMP_DIGITS
+    ):
+        raise SandboxError("40005", "Invalid ACCESS_TIMESTAMP", 401)
     if tolerance_ms is not None and abs(int(timestamp) - server_ms) > tolerance_ms:
         raise SandboxError("40008", "Request timestamp expired", 401)
-    if not _same(headers.get("access-passphrase", ""), account.passphrase):
-        raise SandboxError("40012", "Invalid passphrase", 401)
-    expected = _signing.sign(account.api_secret, timestamp, method, path, query, body)
-    if not _same(headers.get("access-sign", ""), expected):
-        raise SandboxError("40009", "sign signature error", 401)
+    passphrase = headers.get("access-passphrase", "")
+    if not passphrase:
+        raise SandboxError("40011", "ACCESS_PASSPHRASE cannot be empty", 401)
+    if not _same(passphrase, account.passphrase):
+        raise SandboxError("40012", "apikey/password is incorrect", 401)
+    sign = headers.get("access-sign", "")
+    if not sign:
+        raise SandboxError("40003", "signature cannot be empty", 400)
+    expected = expected_signature(account.api_secret, timestamp, method, path, raw_query, body)
+    if not _same(sign, expected):
+        raise SandboxError("40009", "sign signature error", 400)
 
 
 def _same(header: str, expected: str) -> bool:

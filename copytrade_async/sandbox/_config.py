@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -41,6 +41,19 @@ def _check_share(_: object, attribute: attrs.Attribute[float], value: float) -> 
         raise ValueError(f"{attribute.name} must be in [0, 1), got {value!r}")
 
 
+def _trader_ids(value: Iterable[str] | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        raise ValueError("trader_ids must be a sequence of ids, not one string")
+    ids = tuple(value)
+    if not ids or not all(isinstance(i, str) and i for i in ids):
+        raise ValueError("trader_ids must be non-empty strings, at least one")
+    if len(set(ids)) != len(ids):
+        raise ValueError("trader_ids must not repeat")
+    return ids
+
+
 def _optional_at_least(low: float) -> Callable[[object, attrs.Attribute[Any], Any], None]:
     def check(_: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
         if value is not None and not value >= low:
@@ -57,7 +70,8 @@ class SandboxConfig:
     ``rate_burst`` is the bucket size, one second's worth of requests when ``None``.
     ``timestamp_tolerance_ms`` is how far a request's ``ACCESS-TIMESTAMP`` may be from the
     server's clock (``None`` turns the check off, for clients signing with real time against a
-    clock that was advanced).
+    clock that was advanced). ``trader_ids``, when given, names the traders (one per id, in id
+    order, replacing ``traders``): ids that need percent-encoding test a bot's signing.
     """
 
     seed: int = 0
@@ -73,6 +87,7 @@ class SandboxConfig:
     timestamp_tolerance_ms: int | None = attrs.field(
         default=30_000, validator=_optional_at_least(0)
     )
+    trader_ids: tuple[str, ...] | None = attrs.field(default=None, converter=_trader_ids)
 
     @property
     def burst(self) -> int:
@@ -80,6 +95,11 @@ class SandboxConfig:
         if self.rate_burst is not None:
             return self.rate_burst
         return max(1, math.ceil(self.rate_limit or 1))
+
+    @property
+    def trader_count(self) -> int:
+        """How many traders there are: one per ``trader_ids``, else ``traders``."""
+        return self.traders if self.trader_ids is None else len(self.trader_ids)
 
     @property
     def tick_ms(self) -> int:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import random
 from collections import deque
+from collections.abc import Sequence
 from decimal import ROUND_DOWN, Decimal
 
 import attrs
@@ -262,15 +263,17 @@ def liquidation_price(entry: Decimal, leverage: int, side: str, tick: Decimal) -
 
 
 def generate_population(
-    seed: int, count: int, inactive_share: float, market: Market, now_ms: int
+    seed: int, count: int, share: float, market: Market, now_ms: int, ids: Sequence[str] | None
 ) -> list[Trader]:
-    """Build ``count`` seeded traders, ordered by trader id."""
+    """Build ``count`` seeded traders (a ``share`` of them inactive), ordered by trader id:
+    ``ids`` when given, else nine-digit numbers (the other draws are the same either way)."""
     rng = random.Random(f"copytrade-sandbox:traders:{seed}")
-    ids = sorted(rng.sample(range(100_000_000, 1_000_000_000), count))
-    inactive = set(rng.sample(range(count), round(count * inactive_share)))
+    numbers = map(str, rng.sample(range(100_000_000, 1_000_000_000), count))
+    inactive = set(rng.sample(range(count), round(count * share)))
+    ids = sorted(ids if ids is not None else numbers)
     traders = []
     for index, trader_id in enumerate(ids):
-        trader = _new_trader(rng, index, str(trader_id), index not in inactive, market)
+        trader = _new_trader(rng, index, trader_id, index not in inactive, market)
         _past_record(rng, trader)
         if trader.active:
             _initial_positions(rng, trader, market, now_ms, index)

@@ -39,7 +39,12 @@ class Simulation:
         self.now_ms = start_ms
         self.market = Market(seed, config.tick_seconds)
         self.traders: list[Trader] = generate_population(
-            seed, config.traders, config.inactive_share, self.market, start_ms
+            seed,
+            config.trader_count,
+            config.inactive_share,
+            self.market,
+            start_ms,
+            config.trader_ids,
         )
         self.by_id = {trader.trader_id: trader for trader in self.traders}
         self.accounts: dict[str, Account] = {}

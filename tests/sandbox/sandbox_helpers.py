@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
@@ -18,7 +17,7 @@ from copytrade_async.sandbox import (
     SandboxExchange,
 )
 
-from ..signing import auth_headers
+from ..signing import auth_headers, decoded_query, encoded_query
 
 PREFIX = "/api/mix/v1/copytrading/"
 START_MS = 1_700_000_000_000
@@ -57,12 +56,11 @@ class Api:
 
     async def get(self, endpoint: str, params: dict[str, Any] | None = None) -> httpx.Response:
         path = PREFIX + endpoint
-        query = "&".join(
-            f"{quote(str(k), safe='-._~')}={quote(str(v), safe='-._~')}"
-            for k, v in sorted((params or {}).items())
-        )
+        pairs = sorted((str(k), str(v)) for k, v in (params or {}).items())
+        query = encoded_query(pairs)
         url = f"{path}?{query}" if query else path
-        return await self.client.get(url, headers=self.headers("GET", path, query, ""))
+        headers = self.headers("GET", path, decoded_query(pairs), "")
+        return await self.client.get(url, headers=headers)
 
     async def post(self, endpoint: str, body: dict[str, Any] | str) -> httpx.Response:
         path = PREFIX + endpoint

@@ -9,7 +9,9 @@ import httpx
 import pytest
 
 from copytrade_async.sandbox import SANDBOX_API_KEY, SandboxExchange, create_app
+from copytrade_async.sandbox._auth import decode_query
 
+from ..signing import decoded_query, encoded_query
 from .sandbox_helpers import PREFIX, Api, new_exchange
 
 
@@ -30,20 +32,21 @@ async def test_a_correct_signature_is_accepted(api: Api) -> None:
 
 
 @pytest.mark.parametrize(
-    ("overrides", "code"),
+    ("overrides", "code", "status"),
     [
-        ({"ACCESS-KEY": "no-such-key"}, "40006"),
-        ({"ACCESS-KEY": ""}, "40006"),
-        ({"ACCESS-PASSPHRASE": "wrong"}, "40012"),
-        ({"ACCESS-PASSPHRASE": ""}, "40012"),
-        ({"ACCESS-SIGN": "AAAA"}, "40009"),
-        ({"ACCESS-SIGN": ""}, "40009"),
-        ({"ACCESS-TIMESTAMP": "soon"}, "40009"),
+        ({"ACCESS-KEY": "no-such-key"}, "40006", 401),
+        ({"ACCESS-KEY": ""}, "40001", 401),
+        ({"ACCESS-PASSPHRASE": "wrong"}, "40012", 401),
+        ({"ACCESS-PASSPHRASE": ""}, "40011", 401),
+        ({"ACCESS-SIGN": "AAAA"}, "40009", 400),
+        ({"ACCESS-SIGN": ""}, "40003", 400),
+        ({"ACCESS-TIMESTAMP": "soon"}, "40005", 401),
+        ({"ACCESS-TIMESTAMP": "1" * 17}, "40005", 401),
     ],
 )
-async def test_rejections(api: Api, overrides: dict[str, str], code: str) -> None:
+async def test_rejections(api: Api, overrides: dict[str, str], code: str, status: int) -> None:
     response = await get_traders(api, signed_headers(api, **overrides))
-    assert response.status_code == 401
+    assert response.status_code == status
     body = response.json()
     assert body["code"] == code
     assert body["data"] is None
@@ -51,11 +54,40 @@ async def test_rejections(api: Api, overrides: dict[str, str], code: str) -> Non
 
 async def test_missing_headers(api: Api) -> None:
     response = await api.client.get(PREFIX + "traders")
-    assert (response.status_code, response.json()["code"]) == (401, "40006")
+    assert (response.status_code, response.json()["code"]) == (401, "40001")
     headers = signed_headers(api)
     del headers["ACCESS-SIGN"]
     response = await get_traders(api, headers)
-    assert (response.status_code, response.json()["code"]) == (401, "40009")
+    assert (response.status_code, response.json()["code"]) == (400, "40003")
+
+
+ODD_ID = "a/b:c é龙&=+%?"
+
+
+async def test_a_query_is_verified_decoded_and_refused_signed_encoded() -> None:
+    exchange = new_exchange(trader_ids=("100000001", ODD_ID))
+    transport = httpx.ASGITransport(app=create_app(exchange))
+    async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as client:
+        api = Api(client, exchange)
+        path = PREFIX + "trader/detail"
+        pairs = [("traderId", ODD_ID)]
+        url = f"{path}?{encoded_query(pairs)}"
+        # Signed over the decoded query, as the exchange checks it: accepted.
+        response = await client.get(url, headers=api.headers("GET", path, decoded_query(pairs), ""))
+        assert (response.status_code, response.json()["code"]) == (200, "00000")
+        assert response.json()["data"]["traderId"] == ODD_ID
+        # Signed over the query as it goes on the wire (encoded): refused, as on the exchange.
+        headers = api.headers("GET", path, encoded_query(pairs), "")
+        response = await client.get(url, headers=headers)
+        assert (response.status_code, response.json()["code"]) == (400, "40009")
+
+
+def test_the_sandbox_decodes_a_query_as_a_server_does() -> None:
+    assert decode_query("") == ""
+    assert decode_query("a=1&b=x%2Fy") == "a=1&b=x/y"
+    assert decode_query("b=2&a=1") == "b=2&a=1"  # the order it arrived in
+    assert decode_query("q=a+b%2Bc") == "q=a b+c"  # form encoding: + is a space
+    assert decode_query("id=%E9%BE%99&flag") == "id=龙&flag"
 
 
 async def test_signature_covers_the_query_and_the_body(api: Api, busy_trader: str) -> None:
@@ -117,7 +149,7 @@ async def test_accounts_are_separate(api: Api, exchange: SandboxExchange) -> Non
     assert credentials.api_key == "bot-2"
     assert exchange.account("bot-2").available == 500
     wrong_secret = Api(api.client, exchange, "bot-2", "secret-x", "pass-2")
-    await wrong_secret.fails("GET", "traders", None, "40009", status=401)
+    await wrong_secret.fails("GET", "traders", None, "40009", status=400)
     trader = exchange.trader_ids(active=True)[0]
     body = {"traderId": trader, "copyAmount": "600", "leverage": "1", "marginMode": "cross"}
     await other.fails("POST", "follow", body, "80003")

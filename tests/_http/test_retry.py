@@ -18,8 +18,8 @@ from copytrade_async import (
     RateLimitError,
 )
 
-from .conftest import API_SECRET, PASSPHRASE, PREFIX, fail, make_client, ok
-from .payloads import FOLLOW, STOPPED, TRADER_DETAIL
+from ..conftest import API_SECRET, PASSPHRASE, PREFIX, fail, make_client, ok
+from ..payloads import FOLLOW, STOPPED, TRADER_DETAIL
 
 Reply = httpx.Response | Exception
 

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from copytrade_async import AlreadyFollowingError, CopyTradeError
 
-from .conftest import BASE_URL, PREFIX, fail, make_client, ok
-from .payloads import FOLLOW
+from ..conftest import BASE_URL, PREFIX, fail, make_client, ok
+from ..payloads import FOLLOW
 
 # What the server does with one attempt: (acts on it?, what the client then sees)
 FAULTS = {

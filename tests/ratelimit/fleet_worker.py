@@ -1,4 +1,4 @@
-"""One worker of the fleet test: ``python -m tests.fleet.worker FOLLOWS_JSON --base-url ...``.
+"""One worker of the fleet test: ``python -m tests.ratelimit.fleet_worker FOLLOWS_JSON ...``.
 
 It polls the positions of its shard of follows with ``--concurrency`` tasks, through one
 client whose limiter is a :class:`RedisRateLimiter` shared with the rest of the fleet. It

@@ -25,7 +25,7 @@ from copytrade_async._http._envelope import decode_envelope
 from copytrade_async._records._converter import _build, structure
 from copytrade_async._validation import parse_decimal
 
-from .payloads import FOLLOW, ORDER, POSITION, SETTINGS, STOPPED, TRADER, TRADER_DETAIL
+from ..payloads import FOLLOW, ORDER, POSITION, SETTINGS, STOPPED, TRADER, TRADER_DETAIL
 
 
 def test_models_cover_the_spec_exactly() -> None:

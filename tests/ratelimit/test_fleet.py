@@ -60,7 +60,7 @@ def worker(
     shard.write_text(json.dumps(follow_ids))
     log = stack.enter_context((tmp_path / f"worker-{index}.log").open("wb"))
     with subprocess.Popen(
-        [sys.executable, "-m", "tests.fleet.worker", str(shard), *args],
+        [sys.executable, "-m", "tests.ratelimit.fleet_worker", str(shard), *args],
         cwd=REPO,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,

@@ -16,8 +16,8 @@ import respx
 from copytrade_async import AsyncCopyTradeClient, CopyTradeError, RateLimit, RateLimits
 from copytrade_async.sandbox import Faults, SandboxConfig, SandboxExchange, SandboxServer, WallClock
 
-from .conftest import API_SECRET, PREFIX, make_client, ok
-from .payloads import TRADER_DETAIL
+from ..conftest import API_SECRET, PREFIX, make_client, ok
+from ..payloads import TRADER_DETAIL
 
 
 async def test_drift_server_clock_40s_ahead_resyncs_once() -> None:
@@ -219,3 +219,12 @@ async def test_one_log_line_per_rate_limit_wait(
     for line in waits:
         assert line.startswith("traders.get: attempt 1 waited ")
         assert API_SECRET not in line
+
+
+async def test_demo_and_locale_headers(mock_api: respx.MockRouter) -> None:
+    route = mock_api.get(f"{PREFIX}/positions").mock(return_value=ok([]))
+    async with make_client(demo=True, locale="zh-CN") as client:
+        assert await client.follows.positions("1") == []
+    request = route.calls.last.request
+    assert request.headers["paptrading"] == "1"
+    assert request.headers["locale"] == "zh-CN"

@@ -1,1 +1,0 @@
-"""Fleet tests: the Redis-backed rate limiter, several worker processes, one sandbox."""
