@@ -162,6 +162,35 @@ async def test_history_pins_end_time_and_drops_repeats(
     assert route.calls[1].request.url.params["endTime"] == "1700000000123"
 
 
+async def test_history_pages_drop_repeats_too(
+    client: AsyncCopyTradeClient, mock_api: respx.MockRouter
+) -> None:
+    first = [{**ORDER, "orderId": "a"}, {**ORDER, "orderId": "b"}]
+    second = [{**ORDER, "orderId": "b"}, {**ORDER, "orderId": "c"}]
+    mock_api.get(f"{PREFIX}/history").mock(
+        side_effect=[
+            ok({"totalPage": 2, "totalNum": 4, "pageSize": 2, "list": first}),
+            ok({"totalPage": 2, "totalNum": 4, "pageSize": 2, "list": second}),
+        ]
+    )
+    pages = [page async for page in client.history.list("f1", page_size=2).pages()]
+    assert [[o.order_id for o in page.items] for page in pages] == [["a", "b"], ["c"]]
+    assert [page.total_page for page in pages] == [2, 2]  # the server's counts are kept
+
+
+async def test_awaiting_a_list_gives_its_first_page(
+    client: AsyncCopyTradeClient, mock_api: respx.MockRouter
+) -> None:
+    route = mock_api.get(f"{PREFIX}/traders").mock(
+        return_value=ok({"totalPage": 3, "totalNum": 5, "pageSize": 2, "list": [TRADER]})
+    )
+    page = await client.traders.list(page_size=2)
+    assert isinstance(page, Page)
+    assert (page.current_page, page.total_page, len(page.items)) == (1, 3, 1)
+    assert route.call_count == 1
+    assert route.calls.last.request.url.params["pageNo"] == "1"
+
+
 async def test_history_keeps_a_given_end_time(
     client: AsyncCopyTradeClient, mock_api: respx.MockRouter
 ) -> None:
