@@ -15,14 +15,12 @@ __all__ = [
     "EXIT_API_ERROR",
     "EXIT_CONNECTION",
     "EXIT_INTERRUPTED",
-    "EXIT_OK",
     "EXIT_USAGE",
     "CliError",
     "exit_code_for",
     "one_line_errors",
 ]
 
-EXIT_OK = 0
 #: The exchange answered with an error (unknown trader, insufficient balance, auth, 429...).
 EXIT_API_ERROR = 1
 #: Bad input: a usage error, a value the client refuses, missing credentials.

@@ -1,9 +1,10 @@
 """``copytrade history export``: every closed trade of a follow, as CSV or JSON lines.
 
 The walk goes page by page (``totalPage`` from the first page sizes the progress bar, drawn on
-stderr). ``endTime`` is pinned by the client, and an ``orderId`` seen already is skipped, so a
-trade closing during the export neither shifts nor repeats rows. A file is written beside its
-destination and renamed into place at the end: a failed export never leaves a partial file.
+stderr). ``endTime`` is pinned by the client, and the paginator drops an ``orderId`` it has
+handed out already, so a trade closing during the export neither shifts nor repeats rows. A
+file is written beside its destination and renamed into place at the end: a failed export
+never leaves a partial file.
 """
 
 from __future__ import annotations
@@ -109,21 +110,19 @@ def export(
         paginator = client.history.list(
             follow_id, start_time=start, end_time=end, page_size=page_size
         )
-        seen: set[str] = set()
-        pages = 0
+        records = pages = 0
         with _destination(output) as stream, _progress() as progress:
             write = _writer(fmt, stream)
             task = progress.add_task("history", total=None)
-            async for page in paginator.pages():
+            async for page in paginator.pages():  # each order once: the paginator de-duplicates
                 pages += 1
                 progress.update(
                     task, total=max(page.total_page, pages), completed=pages, refresh=True
                 )
                 for order in page.items:
-                    if order.order_id not in seen:
-                        seen.add(order.order_id)
-                        write(order)
-        return len(seen), pages
+                    write(order)
+                records += len(page.items)
+        return records, pages
 
     count, pages = state.run(walk)
     where = "stdout" if output == "-" else output

@@ -86,9 +86,6 @@ class Market:
             ticks[i] = max(1, price + move if k >= 0 else price - move)
         self._marks = None
 
-    def mark(self, symbol: str) -> Decimal:
-        return self.marks[symbol]
-
     def pick_symbol(self, rng: random.Random, choices: tuple[str, ...]) -> str:
         """A symbol among ``choices``, weighted by how popular it is."""
         weights = [self.specs[symbol].weight for symbol in choices]

@@ -140,6 +140,10 @@ class Trader:
             self.max_drawdown_bp = max(self.max_drawdown_bp, drawdown)
         self.peak_cents = max(self.peak_cents, self.equity_cents)
 
+    def next_gap(self, rng: random.Random) -> int:
+        """Time to this trader's next decision: exponential around its mean (one draw)."""
+        return max(1000, int(rng.expovariate(1.0) * self.mean_gap_ms))
+
     def open_position(
         self, rng: random.Random, market: Market, position_id: int, now_ms: int
     ) -> TraderPosition | None:
@@ -277,14 +281,9 @@ def generate_population(
         _past_record(rng, trader)
         if trader.active:
             _initial_positions(rng, trader, market, now_ms, index)
-        trader.next_event_ms = now_ms + _gap(rng, trader)
+        trader.next_event_ms = now_ms + trader.next_gap(rng)
         traders.append(trader)
     return traders
-
-
-def _gap(rng: random.Random, trader: Trader) -> int:
-    """Time to a trader's next decision: exponential around its mean."""
-    return max(1000, int(rng.expovariate(1.0) * trader.mean_gap_ms))
 
 
 def _new_trader(

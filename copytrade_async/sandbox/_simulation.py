@@ -87,13 +87,10 @@ class Simulation:
             _, index = heapq.heappop(events)
             trader = self.traders[index]
             self._decide(trader, at_ms, touched)
-            heapq.heappush(events, (at_ms + self._gap(trader), index))
+            heapq.heappush(events, (at_ms + trader.next_gap(self._rng), index))
         for follow in [*self._watched.values(), *touched.values()]:
             if follow.active:
                 self.check_follow(follow, at_ms)
-
-    def _gap(self, trader: Trader) -> int:
-        return max(1000, int(self._rng.expovariate(1.0) * trader.mean_gap_ms))
 
     def _decide(self, trader: Trader, at_ms: int, touched: dict[str, Follow]) -> None:
         rng = self._rng

@@ -10,28 +10,21 @@ from __future__ import annotations
 
 import time
 from decimal import Decimal
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import attrs
 
 from .. import AsyncCopyTradeClient, CopyTradeError, RateLimit, RateLimits
-from ._events import (
-    FollowEnded,
-    MonitorEvent,
-    PnlThresholdCrossed,
-    PositionClosed,
-    PositionOpened,
-    RoundCompleted,
-    RuleFailed,
-    RuleFired,
-    WatchFailed,
-)
+from ._demo_text import format_report
+from ._events import FollowEnded, MonitorEvent, RoundCompleted
 from ._monitor import monitor
 from ._portfolio import Portfolio, diversify
 from ._rules import LockInProfitsRule, ReduceRiskRule
-from ._scoring import DEFAULT_WEIGHTS
 from ._selection import RankedTrader, Ranking, find_best_traders
 from ._sizing import size_copy_amount
+
+if TYPE_CHECKING:
+    from ..sandbox import SandboxClient
 
 __all__ = ["DemoReport", "FollowResult", "run_demo"]
 
@@ -96,88 +89,25 @@ async def run_demo(
 
     ``rounds`` monitor rounds are run, with ``step_seconds`` of simulated time after each.
     """
-    from ..sandbox import SandboxConfig
-
     started = time.perf_counter()
-    limits = RateLimits(groups={"copytrading": RateLimit.per_second(_DEMO_RATE)}, global_limit=None)
-    # The client signs with the real clock while the sandbox's clock is moved ahead by hours,
-    # so the sandbox's timestamp check is off (it would cost a 40008 and a retry per advance).
-    config = SandboxConfig(
-        seed=seed, traders=traders, rate_limit=_DEMO_RATE, timestamp_tolerance_ms=None
-    )
-    events: list[MonitorEvent] = []
-    results: list[FollowResult] = []
-    portfolio: Portfolio | None = None
-    ranking = Ranking(())
-    balance = budget = Decimal(0)
-    done_rounds = 0
-    error: str | None = None
-    async with AsyncCopyTradeClient.sandbox(config=config, rate_limits=limits) as client:
+    run = _DemoRun()
+    async with _demo_client(seed, traders) as client:
         try:
-            # 1. Walk and score every trader.
-            ranking = await find_best_traders(client, concurrency=8)
-            if not ranking.ranked:
-                raise CopyTradeError("no trader qualified")
-            # 2. Size the budget from the balance (the API has no balance endpoint: the
-            #    sandbox's account view stands in for the exchange's account page) and split it.
-            balance = client.exchange.account().available
-            budget = size_copy_amount(balance, risk_percent)
-            portfolio = await diversify(
+            await _rank(client, run)
+            portfolio = await _size_and_diversify(
                 client,
-                ranking,
-                budget,
+                run,
+                risk_percent=risk_percent,
                 max_traders=max_traders,
                 leverage=leverage,
                 take_profit=take_profit,
                 stop_loss=stop_loss,
             )
-            # 3. Watch them while the simulated market moves between rounds.
-            rules = (ReduceRiskRule(), LockInProfitsRule())
-            watch = monitor(client, portfolio.watches(), interval=0, rules=rules, rounds=rounds)
-            async with watch as stream:
-                async for event in stream:
-                    events.append(event)
-                    if isinstance(event, RoundCompleted):
-                        done_rounds = event.round
-                        client.exchange.advance(step_seconds)
-            # 4. Stop them all (stopping a stopped follow is harmless), then read the books.
-            ended = {e.follow_id: e.reason for e in events if isinstance(e, FollowEnded)}
-            names = {entry.trader_id: entry.detail.nick_name for entry in ranking.ranked}
-            for allocation in portfolio.allocations:
-                await client.follows.stop(allocation.follow_id)
-                trades = await client.history.list(allocation.follow_id).collect()
-                results.append(
-                    FollowResult(
-                        trader_id=allocation.trader_id,
-                        nick_name=names.get(allocation.trader_id, ""),
-                        follow_id=allocation.follow_id,
-                        copy_amount=allocation.copy_amount,
-                        realized_pnl=sum((t.profit for t in trades), Decimal(0)),
-                        trades=len(trades),
-                        ended_by=ended.get(allocation.follow_id, "demo end"),
-                    )
-                )
+            await _watch(client, run, portfolio, rounds=rounds, step_seconds=step_seconds)
+            await _stop_and_read_books(client, run, portfolio)
         except CopyTradeError as exc:
-            error = str(exc)
-    total = sum((r.realized_pnl for r in results), Decimal(0))
-    order = {} if portfolio is None else {fid: i for i, fid in enumerate(portfolio.follow_ids)}
-    events.sort(key=lambda e: (e.round, order.get(getattr(e, "follow_id", ""), len(order))))
-    report = DemoReport(
-        seed=seed,
-        exit_status=0 if error is None else 1,
-        ranking=ranking,
-        balance=balance,
-        budget=budget,
-        portfolio=portfolio,
-        events=tuple(events),
-        results=tuple(results),
-        total_pnl=total,
-        rounds=done_rounds,
-        simulated_seconds=done_rounds * step_seconds,
-        elapsed_seconds=time.perf_counter() - started,
-        text="",
-        error=error,
-    )
+            run.error = str(exc)
+    report = run.report(seed, step_seconds, elapsed_seconds=time.perf_counter() - started)
     text = format_report(report, risk_percent, leverage, take_profit, stop_loss)
     report = attrs.evolve(report, text=text)
     if out is not None:
@@ -186,103 +116,123 @@ async def run_demo(
     return report
 
 
-def _signed(value: Decimal) -> str:
-    return f"{value:+.2f}"
+@attrs.define
+class _DemoRun:
+    """What the demo's steps have reached so far (a failed step leaves the earlier ones')."""
 
+    ranking: Ranking = attrs.field(factory=lambda: Ranking(()))
+    balance: Decimal = Decimal(0)
+    budget: Decimal = Decimal(0)
+    portfolio: Portfolio | None = None
+    events: list[MonitorEvent] = attrs.field(factory=list)
+    rounds: int = 0
+    results: list[FollowResult] = attrs.field(factory=list)
+    error: str | None = None
 
-def _describe(event: MonitorEvent, names: dict[str, str]) -> str | None:
-    if isinstance(event, RoundCompleted):
-        return None
-    who = names.get(event.follow_id, event.follow_id)
-    if isinstance(event, PositionOpened | PositionClosed):
-        p = event.position
-        verb = "opened" if isinstance(event, PositionOpened) else "closed"
-        what = f"{p.symbol} {p.side} {p.size} @ {p.entry_price}"
-        return f"{who}: position {verb}: {what} (unrealized {_signed(p.unrealized_pnl)})"
-    if isinstance(event, PnlThresholdCrossed):
-        return (
-            f"{who}: PnL {event.pnl_percent}% crossed {event.threshold}% {event.direction}"
-            f" (unrealized {_signed(event.unrealized_pnl)})"
+    def report(self, seed: int, step_seconds: float, elapsed_seconds: float) -> DemoReport:
+        """The report (without its text), events in round order, then in portfolio order."""
+        portfolio = self.portfolio
+        order = {} if portfolio is None else {fid: i for i, fid in enumerate(portfolio.follow_ids)}
+        events = sorted(
+            self.events,
+            key=lambda e: (e.round, order.get(getattr(e, "follow_id", ""), len(order))),
         )
-    if isinstance(event, FollowEnded):
-        how = "inferred from its history" if event.inferred else "reported by the exchange"
-        pnl = "" if event.realized_pnl is None else f", realized {_signed(event.realized_pnl)}"
-        return f"{who}: follow stopped by {event.reason} ({how}{pnl})"
-    if isinstance(event, RuleFired):
-        return f"{who}: rule {event.rule}: {event.action.description}"
-    if isinstance(event, RuleFailed):
-        return f"{who}: rule {event.rule} failed: {event.error}"
-    if isinstance(event, WatchFailed):
-        return f"{who}: poll failed: {event.error}"
-    return None
+        return DemoReport(
+            seed=seed,
+            exit_status=0 if self.error is None else 1,
+            ranking=self.ranking,
+            balance=self.balance,
+            budget=self.budget,
+            portfolio=portfolio,
+            events=tuple(events),
+            results=tuple(self.results),
+            total_pnl=sum((r.realized_pnl for r in self.results), Decimal(0)),
+            rounds=self.rounds,
+            simulated_seconds=self.rounds * step_seconds,
+            elapsed_seconds=elapsed_seconds,
+            text="",
+            error=self.error,
+        )
 
 
-def format_report(
-    report: DemoReport,
+def _demo_client(seed: int, traders: int) -> SandboxClient:
+    """A client on a fresh seeded sandbox, both paced at :data:`_DEMO_RATE`."""
+    from ..sandbox import SandboxConfig
+
+    limits = RateLimits(groups={"copytrading": RateLimit.per_second(_DEMO_RATE)}, global_limit=None)
+    # The client signs with the real clock while the sandbox's clock is moved ahead by hours,
+    # so the sandbox's timestamp check is off (it would cost a 40008 and a retry per advance).
+    config = SandboxConfig(
+        seed=seed, traders=traders, rate_limit=_DEMO_RATE, timestamp_tolerance_ms=None
+    )
+    return AsyncCopyTradeClient.sandbox(config=config, rate_limits=limits)
+
+
+async def _rank(client: SandboxClient, run: _DemoRun) -> None:
+    """1. Walk and score every trader."""
+    run.ranking = await find_best_traders(client, concurrency=8)
+    if not run.ranking.ranked:
+        raise CopyTradeError("no trader qualified")
+
+
+async def _size_and_diversify(
+    client: SandboxClient,
+    run: _DemoRun,
+    *,
     risk_percent: Decimal,
+    max_traders: int,
     leverage: int,
     take_profit: Decimal,
     stop_loss: Decimal,
-) -> str:
-    """The plain-text report of a demo run."""
-    w = DEFAULT_WEIGHTS
-    ranking = report.ranking
-    lines = [
-        f"copytrade demo: sandbox seed {report.seed}",
-        "",
-        f"1. Traders: {ranking.walked} walked, {ranking.qualified} qualified"
-        " (active, >= 30 trading days, win rate >= 0.6),"
-        f" {len(ranking.ranked)} scored, {len(ranking.failures)} failed.",
-        f"   score = 100 x weighted mean of: sharpe tanh(ratio/2) x{w.sharpe},"
-        f" drawdown 1-dd% x{w.drawdown}, win rate x{w.win_rate},"
-        f" experience log-days x{w.experience}, followers log-count x{w.followers}",
-    ]
-    names: dict[str, str] = {}
-    portfolio = report.portfolio
-    if portfolio is not None:
-        by_trader = {a.trader_id: a.follow_id for a in portfolio.allocations}
-        lines.append("   chosen:")
-        for rank, entry in enumerate(report.chosen, 1):
-            d, s = entry.detail, entry.score
-            stats = d.statistics
-            sharpe = "-" if stats is None else stats.sharpe_ratio
-            dd = "-" if stats is None else stats.max_drawdown
-            names[by_trader[d.trader_id]] = d.nick_name
-            lines.append(
-                f"   {rank}. {d.nick_name} ({d.trader_id}, {d.risk_level}): {s.score}"
-                f" <- sharpe {sharpe}->{s.sharpe}, drawdown {dd}%->{s.drawdown},"
-                f" win {d.win_rate}, {d.trading_days} days->{s.experience},"
-                f" {d.followers_count} followers->{s.followers}"
+) -> Portfolio:
+    """2. Size the budget from the balance and split it among the best traders.
+
+    The API has no balance endpoint: the sandbox's account view stands in for the exchange's
+    account page.
+    """
+    run.balance = client.exchange.account().available
+    run.budget = size_copy_amount(run.balance, risk_percent)
+    run.portfolio = await diversify(
+        client,
+        run.ranking,
+        run.budget,
+        max_traders=max_traders,
+        leverage=leverage,
+        take_profit=take_profit,
+        stop_loss=stop_loss,
+    )
+    return run.portfolio
+
+
+async def _watch(
+    client: SandboxClient, run: _DemoRun, portfolio: Portfolio, *, rounds: int, step_seconds: float
+) -> None:
+    """3. Watch the follows while the simulated market moves between rounds."""
+    rules = (ReduceRiskRule(), LockInProfitsRule())
+    watch = monitor(client, portfolio.watches(), interval=0, rules=rules, rounds=rounds)
+    async with watch as stream:
+        async for event in stream:
+            run.events.append(event)
+            if isinstance(event, RoundCompleted):
+                run.rounds = event.round
+                client.exchange.advance(step_seconds)
+
+
+async def _stop_and_read_books(client: SandboxClient, run: _DemoRun, portfolio: Portfolio) -> None:
+    """4. Stop every follow (stopping a stopped follow is harmless), then read its history."""
+    ended = {e.follow_id: e.reason for e in run.events if isinstance(e, FollowEnded)}
+    names = {entry.trader_id: entry.detail.nick_name for entry in run.ranking.ranked}
+    for allocation in portfolio.allocations:
+        await client.follows.stop(allocation.follow_id)
+        trades = await client.history.list(allocation.follow_id).collect()
+        run.results.append(
+            FollowResult(
+                trader_id=allocation.trader_id,
+                nick_name=names.get(allocation.trader_id, ""),
+                follow_id=allocation.follow_id,
+                copy_amount=allocation.copy_amount,
+                realized_pnl=sum((t.profit for t in trades), Decimal(0)),
+                trades=len(trades),
+                ended_by=ended.get(allocation.follow_id, "demo end"),
             )
-        lines += [
-            "",
-            f"2. Portfolio: balance {report.balance:.2f} x {risk_percent}% risk = budget"
-            f" {report.budget:.2f}; {len(portfolio.allocations)} follows of"
-            f" {portfolio.amount_per_trader:.2f} at {leverage}x, take-profit {take_profit}% /"
-            f" stop-loss {stop_loss}% of each; unallocated {portfolio.unallocated:.2f}",
-        ]
-        for failure in portfolio.failures:
-            lines.append(f"   failed: {failure}")
-    if portfolio is None:
-        lines += ["", f"error: {report.error}", "", f"exit status {report.exit_status}", ""]
-        return "\n".join(lines)
-    lines += [
-        "",
-        f"3. Watched {len(report.results)} follows for {report.rounds} rounds"
-        f" ({report.simulated_seconds / 3600:g} simulated hours):",
-    ]
-    for event in report.events:
-        text = _describe(event, names)
-        if text is not None:
-            lines.append(f"   round {event.round:>3}  {text}")
-    lines += ["", "4. Results (all follows stopped):"]
-    for r in report.results:
-        lines.append(
-            f"   {r.nick_name:<18} follow {r.follow_id}  copy {r.copy_amount:>10.2f}"
-            f"  trades {r.trades:>3}  PnL {_signed(r.realized_pnl):>10}  ended by {r.ended_by}"
         )
-    lines.append(f"   {'total':<18} {'':>44}PnL {_signed(report.total_pnl):>10}")
-    if report.error is not None:
-        lines += ["", f"error: {report.error}"]
-    lines += ["", f"exit status {report.exit_status}", ""]
-    return "\n".join(lines)

@@ -11,7 +11,8 @@ from typing import Literal, TypeAlias
 
 import attrs
 
-from .. import FollowSettings, Position, to_decimal
+from .. import FollowSettings, Position
+from ._convert import optional_decimal
 
 __all__ = [
     "FollowEnded",
@@ -32,10 +33,6 @@ __all__ = [
 StopReason = Literal["take_profit", "stop_loss", "liquidated", "settings_update"]
 
 
-def _optional_decimal(value: object) -> Decimal | None:
-    return None if value is None else to_decimal("value", value)
-
-
 @attrs.frozen
 class Watch:
     """A follow to watch, with what the caller knows of its settings.
@@ -46,9 +43,9 @@ class Watch:
     """
 
     follow_id: str
-    copy_amount: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
-    take_profit: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
-    stop_loss: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
+    copy_amount: Decimal | None = attrs.field(default=None, converter=optional_decimal)
+    take_profit: Decimal | None = attrs.field(default=None, converter=optional_decimal)
+    stop_loss: Decimal | None = attrs.field(default=None, converter=optional_decimal)
 
     def with_settings(self, settings: FollowSettings) -> Watch:
         """This watch, updated from an answer of ``follows.update``."""

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import attrs
 
-from .. import to_decimal
+from ._convert import decimal_value, optional_decimal
 from ._events import FollowEvent, PnlThresholdCrossed, RuleAction
 
 if TYPE_CHECKING:
@@ -36,14 +36,6 @@ def rule_name(rule: Rule) -> str:
     return name if isinstance(name, str) and name else type(rule).__name__
 
 
-def _decimal(value: object) -> Decimal:
-    return to_decimal("value", value)
-
-
-def _optional_decimal(value: object) -> Decimal | None:
-    return None if value is None else to_decimal("value", value)
-
-
 @attrs.frozen
 class ReduceRiskRule:
     """When a follow's PnL % falls through ``trigger`` (default -10 %), tighten its stop-loss.
@@ -54,9 +46,9 @@ class ReduceRiskRule:
     lost more than the new stop-loss, the exchange stops it at once.
     """
 
-    trigger: Decimal = attrs.field(default=Decimal("-10"), converter=_decimal)
-    stop_loss: Decimal = attrs.field(default=Decimal("10"), converter=_decimal)
-    leverage: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
+    trigger: Decimal = attrs.field(default=Decimal("-10"), converter=decimal_value)
+    stop_loss: Decimal = attrs.field(default=Decimal("10"), converter=decimal_value)
+    leverage: Decimal | None = attrs.field(default=None, converter=optional_decimal)
 
     async def __call__(self, event: FollowEvent, client: AsyncCopyTradeClient) -> RuleAction | None:
         if not isinstance(event, PnlThresholdCrossed) or event.direction != "down":
@@ -88,8 +80,8 @@ class LockInProfitsRule:
     once if it already has. A take-profit the monitor knows to be lower already is left alone.
     """
 
-    trigger: Decimal = attrs.field(default=Decimal("30"), converter=_decimal)
-    take_profit: Decimal = attrs.field(default=Decimal("10"), converter=_decimal)
+    trigger: Decimal = attrs.field(default=Decimal("30"), converter=decimal_value)
+    take_profit: Decimal = attrs.field(default=Decimal("10"), converter=decimal_value)
 
     async def __call__(self, event: FollowEvent, client: AsyncCopyTradeClient) -> RuleAction | None:
         if not isinstance(event, PnlThresholdCrossed) or event.direction != "up":

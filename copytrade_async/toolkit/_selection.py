@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import anyio
 import attrs
-from anyio.abc import ObjectReceiveStream
+from anyio.abc import ObjectReceiveStream, ObjectSendStream
 
 from .. import Trader, TraderDetail, TraderStatus, check_whole, to_decimal
 from ._scoring import DEFAULT_WEIGHTS, ScoreWeights, TraderScore, score_trader
@@ -116,62 +116,97 @@ async def find_best_traders(
     the fetched detail (a trader may change in between). ``top`` keeps only the best ``top``.
     Ties in score are broken by trader id, so the ranking is deterministic.
     """
-    check_whole("min_trading_days", min_trading_days, None)
-    check_whole("concurrency", concurrency)
-    if top is not None:
-        check_whole("top", top)
-    if detail_timeout is not None and not detail_timeout > 0:
-        raise ValueError(f"detail_timeout must be > 0 or None, got {detail_timeout!r}")
+    _check_limits(min_trading_days, concurrency, top, detail_timeout)
     rule = TraderFilter(
         min_trading_days=min_trading_days,
         min_win_rate=to_decimal("min_win_rate", min_win_rate),
         risk_levels=None if risk_levels is None else frozenset(_text(r) for r in risk_levels),
         active_only=active_only,
     )
-    ranked: list[RankedTrader] = []
-    failures: list[RankingFailure] = []
-    counts = {"walked": 0, "qualified": 0}
+    search = _Search(client, rule, weights, detail_timeout)
+    await search.run(sort_by, concurrency)
+    return search.ranking(top)
 
-    async def fetch(trader_id: str) -> TraderDetail:
-        if detail_timeout is None:
-            return await client.traders.get(trader_id)
-        with anyio.fail_after(detail_timeout):
-            return await client.traders.get(trader_id)
 
-    async def worker(rows: ObjectReceiveStream[Trader]) -> None:
+def _check_limits(
+    min_trading_days: int, concurrency: int, top: int | None, detail_timeout: float | None
+) -> None:
+    check_whole("min_trading_days", min_trading_days, None)
+    check_whole("concurrency", concurrency)
+    if top is not None:
+        check_whole("top", top)
+    if detail_timeout is not None and not detail_timeout > 0:
+        raise ValueError(f"detail_timeout must be > 0 or None, got {detail_timeout!r}")
+
+
+@attrs.define
+class _Search:
+    """One run of :func:`find_best_traders`: the list walk, the detail workers, and what they
+    found."""
+
+    client: AsyncCopyTradeClient
+    rule: TraderFilter
+    weights: ScoreWeights
+    detail_timeout: float | None
+    ranked: list[RankedTrader] = attrs.field(factory=list)
+    failures: list[RankingFailure] = attrs.field(factory=list)
+    walked: int = 0
+    qualified: int = 0
+
+    async def run(self, sort_by: str, concurrency: int) -> None:
+        """Walk the list while ``concurrency`` workers fetch and score the rows that qualify.
+
+        A failure of the walk is raised as itself (not in an ``ExceptionGroup``), after the
+        workers are cancelled.
+        """
+        walk_errors: list[Exception] = []
+        send, receive = anyio.create_memory_object_stream[Trader](0)
+        async with anyio.create_task_group() as group:
+            for _ in range(concurrency):
+                group.start_soon(self._fetch_and_score, receive.clone())
+            receive.close()
+            async with send:
+                try:
+                    await self._walk_and_filter(sort_by, send)
+                except Exception as exc:
+                    walk_errors.append(exc)
+                    group.cancel_scope.cancel()
+        if walk_errors:
+            raise walk_errors[0]
+
+    async def _walk_and_filter(self, sort_by: str, send: ObjectSendStream[Trader]) -> None:
+        """Every row of the trader list; those that qualify go to the workers."""
+        async for row in self.client.traders.list(sort_by=sort_by, sort_type="desc"):
+            self.walked += 1
+            if self.rule.accepts(row):
+                self.qualified += 1
+                await send.send(row)
+
+    async def _fetch_and_score(self, rows: ObjectReceiveStream[Trader]) -> None:
+        """A worker: fetch each row's detail, check it qualifies still, and score it."""
         async with rows:
             async for row in rows:
                 try:
-                    detail = await fetch(row.trader_id)
-                    if rule.accepts(detail):
-                        ranked.append(RankedTrader(detail, score_trader(detail, weights=weights)))
+                    detail = await self._fetch(row.trader_id)
+                    if self.rule.accepts(detail):
+                        score = score_trader(detail, weights=self.weights)
+                        self.ranked.append(RankedTrader(detail, score))
                 except Exception as exc:  # reported, and the ranking goes on
-                    failures.append(RankingFailure(row.trader_id, exc))
+                    self.failures.append(RankingFailure(row.trader_id, exc))
 
-    walk_errors: list[Exception] = []
-    send, receive = anyio.create_memory_object_stream[Trader](0)
-    async with anyio.create_task_group() as group:
-        for _ in range(concurrency):
-            group.start_soon(worker, receive.clone())
-        receive.close()
-        async with send:
-            try:
-                async for row in client.traders.list(sort_by=sort_by, sort_type="desc"):
-                    counts["walked"] += 1
-                    if rule.accepts(row):
-                        counts["qualified"] += 1
-                        await send.send(row)
-            except Exception as exc:  # raised below as itself, not in an ExceptionGroup
-                walk_errors.append(exc)
-                group.cancel_scope.cancel()
-    if walk_errors:
-        raise walk_errors[0]
+    async def _fetch(self, trader_id: str) -> TraderDetail:
+        if self.detail_timeout is None:
+            return await self.client.traders.get(trader_id)
+        with anyio.fail_after(self.detail_timeout):
+            return await self.client.traders.get(trader_id)
 
-    ranked.sort(key=lambda entry: (-entry.score.score, entry.trader_id))
-    failures.sort(key=lambda failure: failure.trader_id)
-    return Ranking(
-        ranked=tuple(ranked if top is None else ranked[:top]),
-        failures=tuple(failures),
-        walked=counts["walked"],
-        qualified=counts["qualified"],
-    )
+    def ranking(self, top: int | None) -> Ranking:
+        """Best score first (ties by trader id), the best ``top`` only when given."""
+        ranked = sorted(self.ranked, key=lambda entry: (-entry.score.score, entry.trader_id))
+        failures = sorted(self.failures, key=lambda failure: failure.trader_id)
+        return Ranking(
+            ranked=tuple(ranked if top is None else ranked[:top]),
+            failures=tuple(failures),
+            walked=self.walked,
+            qualified=self.qualified,
+        )

@@ -1,0 +1,161 @@
+"""The plain-text report of :func:`~copytrade_async.toolkit.run_demo`, section by section."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from ._events import (
+    FollowEnded,
+    MonitorEvent,
+    PnlThresholdCrossed,
+    PositionClosed,
+    PositionOpened,
+    RoundCompleted,
+    RuleFailed,
+    RuleFired,
+    WatchFailed,
+)
+from ._scoring import DEFAULT_WEIGHTS
+
+if TYPE_CHECKING:
+    from ._demo import DemoReport
+    from ._portfolio import Portfolio
+    from ._selection import Ranking
+
+__all__ = ["format_report"]
+
+
+def format_report(
+    report: DemoReport,
+    risk_percent: Decimal,
+    leverage: int,
+    take_profit: Decimal,
+    stop_loss: Decimal,
+) -> str:
+    """The plain-text report of a demo run."""
+    lines = [f"copytrade demo: sandbox seed {report.seed}", "", *_traders_lines(report.ranking)]
+    portfolio = report.portfolio
+    if portfolio is None:
+        lines += ["", f"error: {report.error}", "", f"exit status {report.exit_status}", ""]
+        return "\n".join(lines)
+    lines += _chosen_lines(report)
+    lines += _portfolio_lines(report, portfolio, risk_percent, leverage, take_profit, stop_loss)
+    lines += _watch_lines(report, _follow_names(report, portfolio))
+    lines += _results_lines(report)
+    if report.error is not None:
+        lines += ["", f"error: {report.error}"]
+    lines += ["", f"exit status {report.exit_status}", ""]
+    return "\n".join(lines)
+
+
+def _traders_lines(ranking: Ranking) -> list[str]:
+    """1. How many traders were walked, qualified and scored, and how a score is made."""
+    w = DEFAULT_WEIGHTS
+    return [
+        f"1. Traders: {ranking.walked} walked, {ranking.qualified} qualified"
+        " (active, >= 30 trading days, win rate >= 0.6),"
+        f" {len(ranking.ranked)} scored, {len(ranking.failures)} failed.",
+        f"   score = 100 x weighted mean of: sharpe tanh(ratio/2) x{w.sharpe},"
+        f" drawdown 1-dd% x{w.drawdown}, win rate x{w.win_rate},"
+        f" experience log-days x{w.experience}, followers log-count x{w.followers}",
+    ]
+
+
+def _chosen_lines(report: DemoReport) -> list[str]:
+    """The chosen traders, best first, each score with its components."""
+    lines = ["   chosen:"]
+    for rank, entry in enumerate(report.chosen, 1):
+        d, s = entry.detail, entry.score
+        stats = d.statistics
+        sharpe = "-" if stats is None else stats.sharpe_ratio
+        dd = "-" if stats is None else stats.max_drawdown
+        lines.append(
+            f"   {rank}. {d.nick_name} ({d.trader_id}, {d.risk_level}): {s.score}"
+            f" <- sharpe {sharpe}->{s.sharpe}, drawdown {dd}%->{s.drawdown},"
+            f" win {d.win_rate}, {d.trading_days} days->{s.experience},"
+            f" {d.followers_count} followers->{s.followers}"
+        )
+    return lines
+
+
+def _portfolio_lines(
+    report: DemoReport,
+    portfolio: Portfolio,
+    risk_percent: Decimal,
+    leverage: int,
+    take_profit: Decimal,
+    stop_loss: Decimal,
+) -> list[str]:
+    """2. The budget and how it was split, and the follows that failed."""
+    return [
+        "",
+        f"2. Portfolio: balance {report.balance:.2f} x {risk_percent}% risk = budget"
+        f" {report.budget:.2f}; {len(portfolio.allocations)} follows of"
+        f" {portfolio.amount_per_trader:.2f} at {leverage}x, take-profit {take_profit}% /"
+        f" stop-loss {stop_loss}% of each; unallocated {portfolio.unallocated:.2f}",
+        *(f"   failed: {failure}" for failure in portfolio.failures),
+    ]
+
+
+def _follow_names(report: DemoReport, portfolio: Portfolio) -> dict[str, str]:
+    """The nick name of each chosen trader, by the follow id that copies it."""
+    by_trader = {a.trader_id: a.follow_id for a in portfolio.allocations}
+    return {by_trader[entry.detail.trader_id]: entry.detail.nick_name for entry in report.chosen}
+
+
+def _watch_lines(report: DemoReport, names: dict[str, str]) -> list[str]:
+    """3. What the monitor saw, round by round."""
+    lines = [
+        "",
+        f"3. Watched {len(report.results)} follows for {report.rounds} rounds"
+        f" ({report.simulated_seconds / 3600:g} simulated hours):",
+    ]
+    for event in report.events:
+        text = _describe(event, names)
+        if text is not None:
+            lines.append(f"   round {event.round:>3}  {text}")
+    return lines
+
+
+def _results_lines(report: DemoReport) -> list[str]:
+    """4. How each follow ended, and the total PnL."""
+    lines = ["", "4. Results (all follows stopped):"]
+    for r in report.results:
+        lines.append(
+            f"   {r.nick_name:<18} follow {r.follow_id}  copy {r.copy_amount:>10.2f}"
+            f"  trades {r.trades:>3}  PnL {_signed(r.realized_pnl):>10}  ended by {r.ended_by}"
+        )
+    lines.append(f"   {'total':<18} {'':>44}PnL {_signed(report.total_pnl):>10}")
+    return lines
+
+
+def _signed(value: Decimal) -> str:
+    return f"{value:+.2f}"
+
+
+def _describe(event: MonitorEvent, names: dict[str, str]) -> str | None:
+    if isinstance(event, RoundCompleted):
+        return None
+    who = names.get(event.follow_id, event.follow_id)
+    if isinstance(event, PositionOpened | PositionClosed):
+        p = event.position
+        verb = "opened" if isinstance(event, PositionOpened) else "closed"
+        what = f"{p.symbol} {p.side} {p.size} @ {p.entry_price}"
+        return f"{who}: position {verb}: {what} (unrealized {_signed(p.unrealized_pnl)})"
+    if isinstance(event, PnlThresholdCrossed):
+        return (
+            f"{who}: PnL {event.pnl_percent}% crossed {event.threshold}% {event.direction}"
+            f" (unrealized {_signed(event.unrealized_pnl)})"
+        )
+    if isinstance(event, FollowEnded):
+        how = "inferred from its history" if event.inferred else "reported by the exchange"
+        pnl = "" if event.realized_pnl is None else f", realized {_signed(event.realized_pnl)}"
+        return f"{who}: follow stopped by {event.reason} ({how}{pnl})"
+    if isinstance(event, RuleFired):
+        return f"{who}: rule {event.rule}: {event.action.description}"
+    if isinstance(event, RuleFailed):
+        return f"{who}: rule {event.rule} failed: {event.error}"
+    if isinstance(event, WatchFailed):
+        return f"{who}: poll failed: {event.error}"
+    return None
