@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -29,14 +30,46 @@ class Credentials:
 
     def __attrs_post_init__(self) -> None:
         for name in ("api_key", "api_secret", "passphrase"):
-            value = getattr(self, name)
-            if not isinstance(value, str) or not value:
-                raise ValueError(f"{name} must be a non-empty string")
+            _check_credential(name, getattr(self, name))
+
+
+#: What a credential may hold: printable ASCII, as it must go into an HTTP header (or an HMAC
+#: key the exchange made from it), with no white space at either end.
+_CREDENTIAL = re.compile(r"[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?")
+#: A language tag (``en-US``, ``zh_CN``, ``es-419``).
+_LOCALE = re.compile(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8}){0,3}")
+
+
+def _check_credential(name: str, value: object) -> None:
+    """Refuse a credential that cannot be sent, naming it and never showing its value."""
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{name} must be a non-empty string")
+    if not _CREDENTIAL.fullmatch(value):
+        raise ValueError(
+            f"{name} must be printable ASCII with no white space at either end (it holds a "
+            "control character, a non-ASCII character or surrounding white space)"
+        )
 
 
 def _check_timeout(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is None:
+        return
     if not isinstance(value, httpx.Timeout):
         check_positive("timeout", value)
+        return
+    for part, seconds in value.as_dict().items():
+        if seconds is not None:
+            check_positive(f"timeout ({part})", seconds)
+
+
+def _check_locale(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, str) or not _LOCALE.fullmatch(value):
+        raise ValueError(f"locale must be a language tag such as 'en-US', got {value!r:.40}")
+
+
+def _check_bool(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, bool):
+        raise ValueError(f"{attribute.name} must be True or False, got {value!r:.40}")
 
 
 def _check_non_negative_int(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -52,15 +85,16 @@ class ClientOptions:
     """What may differ between a client and its ``with_options()`` copies."""
 
     base_url: str = DEFAULT_BASE_URL
-    timeout: float | httpx.Timeout = attrs.field(default=10.0, validator=_check_timeout)
+    #: Seconds a request may take (see the README), an ``httpx.Timeout``, or None for no limit.
+    timeout: float | httpx.Timeout | None = attrs.field(default=10.0, validator=_check_timeout)
     max_retries: int = attrs.field(default=3, validator=_check_non_negative_int)
     #: A Retry-After longer than this is not waited out: RateLimitError is raised at once.
     retry_after_cap: float = attrs.field(default=60.0, validator=_check_positive)
     #: Full-jitter backoff: a wait drawn from [0, min(backoff_max, backoff_base * 2**attempt)].
     backoff_base: float = attrs.field(default=0.5, validator=_check_positive)
     backoff_max: float = attrs.field(default=8.0, validator=_check_positive)
-    locale: str = "en-US"
-    demo: bool = False
+    locale: str = attrs.field(default="en-US", validator=_check_locale)
+    demo: bool = attrs.field(default=False, validator=_check_bool)
     #: ``timeout`` as httpx wants it, built once rather than per request.
     httpx_timeout: httpx.Timeout = attrs.field(init=False, repr=False, eq=False)
 

@@ -32,6 +32,12 @@ __all__ = [
 
 MAX_PAGE_SIZE = 100
 MAX_LEVERAGE = 125
+#: The longest id accepted (the exchange's are numbers of about 19 digits).
+MAX_ID_LENGTH = 128
+#: The largest amount, price or percentage accepted from a caller (in absolute value).
+MAX_AMOUNT = Decimal(10) ** 15
+#: The most significant digits, and decimal places, accepted in one caller's number.
+MAX_DIGITS = 40
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -83,7 +89,12 @@ def parse_decimal(value: object) -> Decimal:
 
 def to_decimal(name: str, value: object) -> Decimal:
     """Accept ``Decimal``, ``int`` or a numeric ``str``; refuse ``float`` and everything else,
-    with a ``ValueError`` naming the argument."""
+    with a ``ValueError`` naming the argument.
+
+    The number must be sane as well: at most :data:`MAX_AMOUNT` in absolute value, with at most
+    :data:`MAX_DIGITS` significant digits and decimal places (so ``Decimal("1e10000000")`` never
+    becomes a 10 MB request body).
+    """
     if isinstance(value, float):
         raise ValueError(
             f"{name} must be a Decimal, int or numeric string, not float {value!r}: money must "
@@ -91,15 +102,30 @@ def to_decimal(name: str, value: object) -> Decimal:
         )
     if isinstance(value, bool):
         raise ValueError(f"{name} must be a number, not bool")
+    if isinstance(value, str) and len(value) > 2 * MAX_DIGITS:
+        raise ValueError(f"{name} must be a number of at most {MAX_DIGITS} digits")
     try:
-        return parse_decimal(value)
+        number = parse_decimal(value)
     except TypeError:
         raise ValueError(
             f"{name} must be a Decimal, int or numeric string, not {type(value).__name__}"
         ) from None
     except ValueError:
         what = "a finite number" if _is_infinite_or_nan(value) else "a number"
-        raise ValueError(f"{name} must be {what}, got {value!r}") from None
+        raise ValueError(f"{name} must be {what}, got {_shown(value)}") from None
+    exponent = number.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite
+    if number.copy_abs() > MAX_AMOUNT:  # copy_abs: no rounding, so no overflow
+        raise ValueError(f"{name} must be at most {MAX_AMOUNT:f} in size, got {_shown(value)}")
+    if len(number.as_tuple().digits) > MAX_DIGITS or exponent < -MAX_DIGITS:
+        raise ValueError(f"{name} must have at most {MAX_DIGITS} digits, got {_shown(value)}")
+    return number
+
+
+def _shown(value: object) -> str:
+    """A caller's value for an error message, cut short."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:40]}... ({len(text)} characters)"
 
 
 def _is_infinite_or_nan(value: object) -> bool:
@@ -137,12 +163,23 @@ def check_leverage(value: object, name: str = "leverage") -> str:
 
 
 def check_id(name: str, value: object) -> str:
-    if isinstance(value, bool) or not isinstance(value, str | int):
+    """An id as the wire carries it: a non-empty string (or a non-negative int) of at most
+    :data:`MAX_ID_LENGTH` printable characters, none of them white space."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value < 0 or value.bit_length() > 4 * MAX_ID_LENGTH:
+            raise ValueError(f"{name} must be a non-negative id of at most {MAX_ID_LENGTH} digits")
+        value = str(value)
+    if not isinstance(value, str):
         raise ValueError(f"{name} must be a string id, got {type(value).__name__}")
-    text = str(value).strip()
-    if not text:
+    if not value:
         raise ValueError(f"{name} must not be empty")
-    return text
+    if len(value) > MAX_ID_LENGTH:
+        raise ValueError(f"{name} must be at most {MAX_ID_LENGTH} characters, got {len(value)}")
+    if not value.isprintable() or any(char.isspace() for char in value):
+        raise ValueError(
+            f"{name} must hold only printable characters and no white space, got {_shown(value)}"
+        )
+    return value
 
 
 def check_choice(name: str, value: object, allowed: Iterable[str]) -> str:

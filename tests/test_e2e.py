@@ -209,7 +209,7 @@ async def test_full_cycle(mode: str) -> None:
         assert account.available == account.deposited + info.realized_pnl
 
 
-ODD_IDS = ("a/b:c", "a b", "é龙", "a&b=c", "a+b%?")
+ODD_IDS = ("a/b:c", "é龙", "a&b=c", "a+b%?", "100%25")
 
 
 async def test_ids_that_need_encoding_are_signed_as_the_exchange_checks(mode: str) -> None:

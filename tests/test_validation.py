@@ -11,7 +11,7 @@ import pytest
 import respx
 
 from copytrade_async import AsyncCopyTradeClient
-from copytrade_async._validation import check_whole
+from copytrade_async._validation import check_id, check_whole, to_decimal
 
 C = AsyncCopyTradeClient
 CASES: list[tuple[str, Callable[[C], Any], str]] = [
@@ -89,6 +89,35 @@ CASES: list[tuple[str, Callable[[C], Any], str]] = [
         "timezone-aware",
     ),
     ("negative limit", lambda c: c.traders.list(limit=-1), "limit"),
+    ("id with a newline", lambda c: c.traders.get("123\n"), "trader_id"),
+    ("id with NUL", lambda c: c.follows.positions("1\x00"), "follow_id"),
+    ("id with a tab", lambda c: c.follows.stop("1\t2"), "follow_id"),
+    ("id with a space", lambda c: c.history.list("1 2"), "follow_id"),
+    ("id with a DEL", lambda c: c.traders.get("1\x7f"), "trader_id"),
+    ("id of 5,000 digits", lambda c: c.traders.get(10**5000), "trader_id"),
+    ("negative id", lambda c: c.traders.get(-5), "trader_id"),
+    ("id too long", lambda c: c.traders.get("9" * 129), "trader_id"),
+    ("id of bytes", lambda c: c.traders.get(b"123"), "trader_id"),
+    (
+        "copy_amount 1e10000000",
+        lambda c: c.follows.start(trader_id="1", copy_amount=Decimal("1e10000000"), leverage=1),
+        "copy_amount",
+    ),
+    (
+        "copy_amount of a million digits",
+        lambda c: c.follows.start(trader_id="1", copy_amount="0." + "1" * 10**6, leverage=1),
+        "copy_amount",
+    ),
+    (
+        "take_profit 1e16",
+        lambda c: c.follows.update("1", take_profit=10**16),
+        "take_profit",
+    ),
+    (
+        "leverage 1e10000",
+        lambda c: c.follows.start(trader_id="1", copy_amount=1, leverage=Decimal("1e10000")),
+        "leverage",
+    ),
 ]
 
 
@@ -148,6 +177,27 @@ def test_check_whole_refuses_with_the_name_and_the_bound(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         check_whole("n", value, minimum)
+
+
+@pytest.mark.parametrize("value", ["123\n", "\x00", "a b", " 1", "é\u2028", 10**400])
+def test_a_bad_id_is_refused_without_showing_it_in_full(value: object) -> None:
+    with pytest.raises(ValueError, match=r"^trader_id ") as info:
+        check_id("trader_id", value)
+    assert len(str(info.value)) < 200
+
+
+def test_good_ids_come_back_as_strings() -> None:
+    assert check_id("trader_id", "123456789") == "123456789"
+    assert check_id("trader_id", 123) == "123"
+    assert check_id("trader_id", "a/b:cé龙&=+%?") == "a/b:cé龙&=+%?"
+
+
+def test_amounts_are_bounded_in_size_and_digits() -> None:
+    assert to_decimal("x", "999999999999999.999999") == Decimal("999999999999999.999999")
+    assert to_decimal("x", Decimal("1e-40")) == Decimal("1e-40")  # 40 decimal places
+    for bad in ("1e16", "-1e16", "1" * 17, "0." + "1" * 41, Decimal("1e-41"), Decimal("9e999999")):
+        with pytest.raises(ValueError, match=r"^x "):
+            to_decimal("x", bad)
 
 
 def test_check_whole_returns_what_it_accepts() -> None:

@@ -153,10 +153,10 @@ async def test_a_request_with_odd_values_goes_encoded_and_signed_decoded(
     client: AsyncCopyTradeClient, mock_api: respx.MockRouter
 ) -> None:
     route = mock_api.get(f"{PREFIX}/trader/detail").mock(return_value=ok(TRADER_DETAIL))
-    await client.traders.get("a b&c=d/é")
+    await client.traders.get("a/b&c=d:é")
     request = route.calls.last.request
-    assert request.url.query == b"traderId=a%20b%26c%3Dd%2F%C3%A9"
+    assert request.url.query == b"traderId=a%2Fb%26c%3Dd%3A%C3%A9"
     assert request.headers["ACCESS-SIGN"] == hand_signature(API_SECRET, request)
     ts = request.headers["ACCESS-TIMESTAMP"]
-    decoded = signature(API_SECRET, ts, "GET", f"{PREFIX}/trader/detail", "traderId=a b&c=d/é", "")
+    decoded = signature(API_SECRET, ts, "GET", f"{PREFIX}/trader/detail", "traderId=a/b&c=d:é", "")
     assert request.headers["ACCESS-SIGN"] == decoded

@@ -148,9 +148,9 @@ async def test_query_is_sent_encoded_and_signed_decoded(
 ) -> None:
     server.reply = server.ok_with(TRADER_DETAIL)
     async with make(server.url, transport) as client:
-        await client.traders.get("a b&c=d/é~x")
+        await client.traders.get("a/b&c=d:é~x")
     [seen] = server.seen
-    assert seen.query == "traderId=a%20b%26c%3Dd%2F%C3%A9~x"
+    assert seen.query == "traderId=a%2Fb%26c%3Dd%3A%C3%A9~x"
     assert seen.headers["ACCESS-SIGN"] == seen.signature()
 
 
