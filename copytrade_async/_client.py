@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
@@ -11,6 +12,7 @@ import attrs
 import httpx
 
 from ._config import DEFAULT_BASE_URL, ClientOptions, Credentials, RequestHook
+from ._env import ENV_BASE_URL, credentials_from_env, demo_from_env, setup_logging
 from ._http import (
     Endpoint,
     Envelope,
@@ -40,6 +42,10 @@ class AsyncCopyTradeClient:
     """Async client for the copy-trading futures API.
 
     Use it as ``async with AsyncCopyTradeClient(...) as client:`` or call :meth:`aclose`.
+    Credentials, ``base_url`` and ``demo`` that are not passed come from the environment
+    (``COPYTRADE_API_KEY``, ``COPYTRADE_API_SECRET``, ``COPYTRADE_PASSPHRASE``,
+    ``COPYTRADE_BASE_URL``, ``COPYTRADE_DEMO``; see :mod:`._env`).
+
     ``rate_limits`` configures the built-in in-memory limiter (``None`` turns it off);
     ``rate_limiter`` replaces it with another backend, such as one shared by a fleet.
     Pass ``http_client`` to share a pool with your web app or to inject a transport in tests:
@@ -58,12 +64,12 @@ class AsyncCopyTradeClient:
     def __init__(
         self,
         *,
-        api_key: str,
-        api_secret: str,
-        passphrase: str,
-        base_url: str = DEFAULT_BASE_URL,
-        demo: bool = False,
-        timeout: float | httpx.Timeout = 10.0,
+        api_key: str | None = None,
+        api_secret: str | None = None,
+        passphrase: str | None = None,
+        base_url: str | None = None,
+        demo: bool | None = None,
+        timeout: float | httpx.Timeout | None = 10.0,
         http_client: httpx.AsyncClient | aiohttp.ClientSession | None = None,
         transport: TransportName | None = None,
         max_retries: int = 3,
@@ -76,7 +82,10 @@ class AsyncCopyTradeClient:
         locale: str = "en-US",
         on_request: RequestHook | None = None,
     ) -> None:
-        credentials = Credentials(api_key, api_secret, passphrase)
+        setup_logging()
+        credentials = Credentials(*credentials_from_env(api_key, api_secret, passphrase))
+        if base_url is None:
+            base_url = os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL
         options = ClientOptions(
             base_url=_check_base_url(base_url),
             timeout=timeout,
@@ -85,7 +94,7 @@ class AsyncCopyTradeClient:
             backoff_base=backoff_base,
             backoff_max=backoff_max,
             locale=locale,
-            demo=demo,
+            demo=demo_from_env() if demo is None else demo,
         )
         if max_in_flight is not None:
             check_whole("max_in_flight", max_in_flight)
@@ -102,7 +111,7 @@ class AsyncCopyTradeClient:
             else create_rate_limiter(
                 RateLimits.default() if rate_limits is _UNSET else rate_limits
             ),
-            retry_template=build_retry_template(options.backoff_base, options.backoff_max),
+            retry_template=build_retry_template(),
             clock=ServerClock(),
             max_in_flight=max_in_flight,
             on_request=on_request,
@@ -150,22 +159,24 @@ class AsyncCopyTradeClient:
         self,
         *,
         max_retries: int = _UNSET,
-        timeout: float | httpx.Timeout = _UNSET,
+        timeout: float | httpx.Timeout | None = _UNSET,
         retry_after_cap: float = _UNSET,
+        backoff_base: float = _UNSET,
+        backoff_max: float = _UNSET,
         locale: str = _UNSET,
-    ) -> AsyncCopyTradeClient:
-        """A client with other per-call options that shares this one's pool, rate limiter and
-        clock estimate: ``await client.with_options(max_retries=0).follows.start(...)``."""
-        changes: dict[str, Any] = {
-            name: value
-            for name, value in (
-                ("max_retries", max_retries),
-                ("timeout", timeout),
-                ("retry_after_cap", retry_after_cap),
-                ("locale", locale),
-            )
-            if value is not _UNSET
+    ) -> Self:
+        """A client of the same class with other per-call options, sharing this one's pool,
+        rate limiter and clock estimate (a sandbox client keeps its ``exchange``):
+        ``await client.with_options(max_retries=0).follows.start(...)``."""
+        given = {
+            "max_retries": max_retries,
+            "timeout": timeout,
+            "retry_after_cap": retry_after_cap,
+            "backoff_base": backoff_base,
+            "backoff_max": backoff_max,
+            "locale": locale,
         }
+        changes: dict[str, Any] = {k: v for k, v in given.items() if v is not _UNSET}
         clone = copy.copy(self)
         clone._setup(self._pipeline, attrs.evolve(self._options, **changes))
         return clone
