@@ -69,7 +69,18 @@ from .ratelimit import (
     RateLimiter,
     RateLimits,
 )
-from .resources import MARGIN_MODES, SORT_BY, SORT_TYPE, AsyncPaginator
+from .resources import (
+    MARGIN_MODES,
+    SORT_BY,
+    SORT_TYPE,
+    Amount,
+    AsyncPaginator,
+    Leverage,
+    MarginModeName,
+    SortBy,
+    SortType,
+    Timestamp,
+)
 
 if TYPE_CHECKING:  # at run time, imported on first use
     from .ratelimit import RedisRateLimiter as RedisRateLimiter  # needs the [redis] extra
@@ -90,6 +101,7 @@ __all__ = [
     "APIError",
     "APITimeoutError",
     "AlreadyFollowingError",
+    "Amount",
     "AsyncCopyTradeClient",
     "AsyncPaginator",
     "AuthenticationError",
@@ -105,7 +117,9 @@ __all__ = [
     "InsufficientBalanceError",
     "InvalidFollowSettingsError",
     "InvalidTraderError",
+    "Leverage",
     "MarginMode",
+    "MarginModeName",
     "NullRateLimiter",
     "OrderSide",
     "OrderStatus",
@@ -124,6 +138,9 @@ __all__ = [
     "RiskLevel",
     "SandboxClient",
     "ServerError",
+    "SortBy",
+    "SortType",
+    "Timestamp",
     "Trader",
     "TraderDetail",
     "TraderPosition",

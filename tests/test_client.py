@@ -7,6 +7,7 @@ import pytest
 import respx
 
 from copytrade_async import APIError, AsyncCopyTradeClient, AuthenticationError
+from copytrade_async.sandbox import SandboxClient, sandbox_client
 
 from .conftest import API_KEY, API_SECRET, BASE_URL, PASSPHRASE, PREFIX, fail, make_client, ok
 
@@ -61,6 +62,31 @@ async def test_with_options_shares_pool_and_changes_retries(mock_api: respx.Mock
             await quick.follows.positions("1")
         assert route.call_count == 1
     assert quick.is_closed
+
+
+async def test_with_options_keeps_the_class_and_a_sandbox_its_exchange() -> None:
+    async with sandbox_client(seed=1, rate_limits=None) as client:
+        other = client.with_options(max_retries=0, backoff_base=0.01, backoff_max=0.02)
+        assert type(other) is SandboxClient
+        assert other.exchange is client.exchange
+        assert (other.options.backoff_base, other.options.backoff_max) == (0.01, 0.02)
+        assert (client.options.backoff_base, client.options.backoff_max) == (0.5, 8.0)
+        assert (await other.traders.page(page_size=1)).items
+
+
+async def test_backoff_can_differ_per_call(mock_api: respx.MockRouter) -> None:
+    mock_api.get(f"{PREFIX}/positions").mock(return_value=httpx.Response(502, text="bad"))
+    waits: list[float] = []
+
+    async def record(seconds: float) -> None:
+        waits.append(seconds)
+
+    async with make_client(max_retries=3, backoff_base=5, backoff_max=60) as client:
+        client._pipeline._retry_template.sleep = record  # type: ignore[assignment]
+        with pytest.raises(APIError):
+            await client.with_options(backoff_base=0.001, backoff_max=0.002).follows.positions("1")
+    assert len(waits) == 3
+    assert all(0 <= wait <= 0.002 for wait in waits)
 
 
 async def test_hook_reports_each_call(mock_api: respx.MockRouter) -> None:

@@ -15,6 +15,7 @@ from .. import (
     FollowSettings,
     FollowStopped,
     MarginMode,
+    MarginModeName,
     Position,
 )
 from ._context import CliState, json_option, pass_state
@@ -43,7 +44,9 @@ def follow() -> None:
 )
 @json_option
 @pass_state
-def start(state: CliState, trader_id: str, amount: str, leverage: str, margin_mode: str) -> None:
+def start(
+    state: CliState, trader_id: str, amount: str, leverage: str, margin_mode: MarginModeName
+) -> None:
     """Start copying TRADER_ID; prints the new follow (its FOLLOW_ID is needed later)."""
 
     async def call(client: AsyncCopyTradeClient) -> Follow:

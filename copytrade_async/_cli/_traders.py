@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import click
 
-from .. import MAX_PAGE_SIZE, SORT_BY, SORT_TYPE, AsyncCopyTradeClient, Trader, TraderDetail
+from .. import (
+    MAX_PAGE_SIZE,
+    SORT_BY,
+    SORT_TYPE,
+    AsyncCopyTradeClient,
+    SortBy,
+    SortType,
+    Trader,
+    TraderDetail,
+)
 from ._context import CliState, json_option, pass_state
 from ._output import emit_json, print_fields, print_records
 
@@ -40,7 +49,9 @@ def traders() -> None:
 )
 @json_option
 @pass_state
-def list_traders(state: CliState, sort_by: str | None, sort_type: str | None, limit: int) -> None:
+def list_traders(
+    state: CliState, sort_by: SortBy | None, sort_type: SortType | None, limit: int
+) -> None:
     """List traders, in the exchange's order or sorted."""
 
     async def fetch(client: AsyncCopyTradeClient) -> list[Trader]:

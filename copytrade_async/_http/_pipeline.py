@@ -134,6 +134,8 @@ class RequestPipeline:
             retrying = request_retrying(
                 self._retry_template,
                 max_retries=options.max_retries,
+                backoff_base=options.backoff_base,
+                backoff_max=options.backoff_max,
                 decision=lambda: call.decision,
                 clock_retries=lambda: call.clock_retries,
             )

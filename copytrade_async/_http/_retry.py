@@ -135,28 +135,25 @@ def _log_retry(retry_state: RetryCallState) -> None:
     )
 
 
-def build_retry_template(backoff_base: float, backoff_max: float) -> AsyncRetrying:
-    """The per-client template: its ``wait`` is the jitter used when a decision names no
-    delay. Copy it per call with :func:`request_retrying`."""
-    return AsyncRetrying(
-        sleep=anyio.sleep,
-        reraise=True,
-        wait=wait_random_exponential(multiplier=backoff_base, max=backoff_max),
-        before_sleep=_log_retry,
-    )
+def build_retry_template() -> AsyncRetrying:
+    """The per-client template. Copy it per call with :func:`request_retrying`."""
+    return AsyncRetrying(sleep=anyio.sleep, reraise=True, before_sleep=_log_retry)
 
 
 def request_retrying(
     template: AsyncRetrying,
     *,
     max_retries: int,
+    backoff_base: float,
+    backoff_max: float,
     decision: Callable[[], RetryDecision | None],
     clock_retries: Callable[[], int],
 ) -> AsyncRetrying:
     """A copy of ``template`` for one call. ``decision`` returns the decision on the last
     failed attempt (None when it failed before one was made, as on cancellation), and
-    ``clock_retries`` the re-sync retries used so far."""
-    jitter = template.wait
+    ``clock_retries`` the re-sync retries used so far. A decision that names no delay waits
+    ``backoff_base * 2**attempt`` seconds at most (``backoff_max`` at most), with full jitter."""
+    jitter = wait_random_exponential(multiplier=backoff_base, max=backoff_max)
 
     def retry(state: RetryCallState) -> bool:
         outcome = state.outcome

@@ -6,21 +6,38 @@ the caller's arguments, sends one call per page or action, and structures the an
 records.
 """
 
-from ._follows import MARGIN_MODES, Follows
+from ._follows import Follows
 from ._history import History
 from ._pagination import AsyncPaginator, next_page_no
+from ._params import (
+    MARGIN_MODES,
+    SORT_BY,
+    SORT_TYPE,
+    Amount,
+    Leverage,
+    MarginModeName,
+    SortBy,
+    SortType,
+    Timestamp,
+)
 from ._resource import Request, Resource
-from ._traders import SORT_BY, SORT_TYPE, Traders
+from ._traders import Traders
 
 __all__ = [
     "MARGIN_MODES",
     "SORT_BY",
     "SORT_TYPE",
+    "Amount",
     "AsyncPaginator",
     "Follows",
     "History",
+    "Leverage",
+    "MarginModeName",
     "Request",
     "Resource",
+    "SortBy",
+    "SortType",
+    "Timestamp",
     "Traders",
     "next_page_no",
 ]

@@ -13,11 +13,10 @@ from .._records import (
     structure_list,
 )
 from .._validation import check_choice, check_id, check_leverage, check_positive_amount
+from ._params import MARGIN_MODES, Amount, Leverage, MarginModeName
 from ._resource import Resource
 
 __all__ = ["Follows"]
-
-MARGIN_MODES = tuple(mode.value for mode in MarginMode)
 
 
 class Follows(Resource):
@@ -27,9 +26,9 @@ class Follows(Resource):
         self,
         *,
         trader_id: str,
-        copy_amount: object,
-        leverage: object,
-        margin_mode: str = MarginMode.ISOLATED,
+        copy_amount: Amount,
+        leverage: Leverage,
+        margin_mode: MarginMode | MarginModeName = MarginMode.ISOLATED,
     ) -> Follow:
         """Start copying a trader with ``copy_amount`` (Decimal, int or numeric str).
 
@@ -54,10 +53,10 @@ class Follows(Resource):
         self,
         follow_id: str,
         *,
-        copy_amount: object | None = None,
-        leverage: object | None = None,
-        take_profit: object | None = None,
-        stop_loss: object | None = None,
+        copy_amount: Amount | None = None,
+        leverage: Leverage | None = None,
+        take_profit: Amount | None = None,
+        stop_loss: Amount | None = None,
     ) -> FollowSettings:
         """Change a follow's settings; take_profit and stop_loss are percentages."""
         body = {"followId": check_id("follow_id", follow_id)}

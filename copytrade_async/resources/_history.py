@@ -6,6 +6,7 @@ from .._http import HISTORY
 from .._records import HistoryOrder, Page
 from .._validation import check_id, check_page, check_time_ms, check_time_range
 from ._pagination import AsyncPaginator
+from ._params import Timestamp
 from ._resource import Resource
 
 __all__ = ["History"]
@@ -18,8 +19,8 @@ class History(Resource):
         self,
         follow_id: str,
         *,
-        start_time: object | None = None,
-        end_time: object | None = None,
+        start_time: Timestamp | None = None,
+        end_time: Timestamp | None = None,
         page_size: int = 100,
         limit: int | None = None,
         prefetch: int = 0,
@@ -49,8 +50,8 @@ class History(Resource):
         *,
         page_no: int = 1,
         page_size: int = 20,
-        start_time: object | None = None,
-        end_time: object | None = None,
+        start_time: Timestamp | None = None,
+        end_time: Timestamp | None = None,
     ) -> Page[HistoryOrder]:
         """One page of a follow's closed trades."""
         follow_id = check_id("follow_id", follow_id)

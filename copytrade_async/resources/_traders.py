@@ -6,15 +6,13 @@ from .._http import TRADER_DETAIL, TRADERS
 from .._records import Page, Trader, TraderDetail, structure
 from .._validation import check_choice, check_id, check_page
 from ._pagination import AsyncPaginator
+from ._params import SORT_BY, SORT_TYPE, SortBy, SortType
 from ._resource import Resource
 
 __all__ = ["Traders"]
 
-SORT_BY = ("profit", "followers")
-SORT_TYPE = ("asc", "desc")
 
-
-def _sort_params(sort_by: str | None, sort_type: str | None) -> dict[str, str]:
+def _sort_params(sort_by: SortBy | None, sort_type: SortType | None) -> dict[str, str]:
     params: dict[str, str] = {}
     if sort_by is not None:
         params["sortBy"] = check_choice("sort_by", sort_by, SORT_BY)
@@ -29,8 +27,8 @@ class Traders(Resource):
     def list(
         self,
         *,
-        sort_by: str | None = None,
-        sort_type: str | None = None,
+        sort_by: SortBy | None = None,
+        sort_type: SortType | None = None,
         page_size: int = 100,
         limit: int | None = None,
         prefetch: int = 0,
@@ -49,8 +47,8 @@ class Traders(Resource):
         *,
         page_no: int = 1,
         page_size: int = 20,
-        sort_by: str | None = None,
-        sort_type: str | None = None,
+        sort_by: SortBy | None = None,
+        sort_type: SortType | None = None,
     ) -> Page[Trader]:
         """One page of the trader list."""
         params = _sort_params(sort_by, sort_type)

@@ -24,7 +24,17 @@ from typing import TYPE_CHECKING, Literal
 import anyio
 import attrs
 
-from .. import CopyTradeError, Follow, FollowSettings, MarginMode, Trader, check_whole, to_decimal
+from .. import (
+    CopyTradeError,
+    Follow,
+    FollowSettings,
+    Leverage,
+    MarginMode,
+    MarginModeName,
+    Trader,
+    check_whole,
+    to_decimal,
+)
 from ._events import Watch
 from ._selection import RankedTrader, Ranking
 from ._sizing import DEFAULT_PRECISION, split_amount
@@ -185,8 +195,8 @@ async def diversify(
     total_amount: object,
     *,
     max_traders: int = 5,
-    leverage: object = 10,
-    margin_mode: str = MarginMode.ISOLATED,
+    leverage: Leverage = 10,
+    margin_mode: MarginMode | MarginModeName = MarginMode.ISOLATED,
     take_profit: object | None = Decimal("50"),
     stop_loss: object | None = Decimal("20"),
     mode: Mode = "all_or_nothing",

@@ -19,7 +19,7 @@ import anyio
 import attrs
 from anyio.abc import ObjectReceiveStream, ObjectSendStream
 
-from .. import Trader, TraderDetail, TraderStatus, check_whole, to_decimal
+from .. import SortBy, Trader, TraderDetail, TraderStatus, check_whole, to_decimal
 from ._scoring import DEFAULT_WEIGHTS, ScoreWeights, TraderScore, score_trader
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ async def find_best_traders(
     concurrency: int = 8,
     detail_timeout: float | None = None,
     weights: ScoreWeights = DEFAULT_WEIGHTS,
-    sort_by: str = "profit",
+    sort_by: SortBy = "profit",
 ) -> Ranking:
     """Walk every trader, keep those that qualify, score them and rank them, best first.
 
@@ -153,7 +153,7 @@ class _Search:
     walked: int = 0
     qualified: int = 0
 
-    async def run(self, sort_by: str, concurrency: int) -> None:
+    async def run(self, sort_by: SortBy, concurrency: int) -> None:
         """Walk the list while ``concurrency`` workers fetch and score the rows that qualify.
 
         A failure of the walk is raised as itself (not in an ``ExceptionGroup``), after the
@@ -174,7 +174,7 @@ class _Search:
         if walk_errors:
             raise walk_errors[0]
 
-    async def _walk_and_filter(self, sort_by: str, send: ObjectSendStream[Trader]) -> None:
+    async def _walk_and_filter(self, sort_by: SortBy, send: ObjectSendStream[Trader]) -> None:
         """Every row of the trader list; those that qualify go to the workers."""
         async for row in self.client.traders.list(sort_by=sort_by, sort_type="desc"):
             self.walked += 1
