@@ -39,37 +39,51 @@ T = TypeVar("T")
 
 
 class PositionSide(StrEnum):
+    """The direction of a position."""
+
     LONG = "long"
     SHORT = "short"
 
 
 class OrderSide(StrEnum):
+    """The side of a copied order."""
+
     BUY = "buy"
     SELL = "sell"
 
 
 class MarginMode(StrEnum):
+    """How a position's margin is held: on its own (isolated) or shared (cross)."""
+
     ISOLATED = "isolated"
     CROSS = "cross"
 
 
 class RiskLevel(StrEnum):
+    """The exchange's risk rating of a trader."""
+
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
 
 
 class TraderStatus(StrEnum):
+    """Whether a trader can be followed."""
+
     ACTIVE = "active"
     INACTIVE = "inactive"
 
 
 class FollowStatus(StrEnum):
+    """Whether a follow is copying its trader."""
+
     ACTIVE = "active"
     STOPPED = "stopped"
 
 
 class OrderStatus(StrEnum):
+    """Whether a copied order is still open."""
+
     OPEN = "open"
     CLOSED = "closed"
 
@@ -92,6 +106,9 @@ class Trader:
 
 @attrs.frozen
 class TraderStatistics:
+    """A trader's track record: trades, wins, average holding time (the spec names no unit; the
+    sandbox sends hours), maximum drawdown (percent) and Sharpe ratio."""
+
     total_trades: int
     winning_trades: int
     average_holding_time: Decimal
@@ -133,12 +150,17 @@ class Follow:
 
 @attrs.frozen
 class FollowStopped:
+    """The answer to ``follows.stop``: the follow and its new status."""
+
     follow_id: str
     status: FollowStatus | str
 
 
 @attrs.frozen
 class FollowSettings:
+    """A follow's settings after ``follows.update``: take-profit and stop-loss are percentages
+    of the copy amount (``None`` when not set)."""
+
     follow_id: str
     copy_amount: Decimal
     leverage: Decimal

@@ -20,6 +20,8 @@ __all__ = ["Follows"]
 
 
 class Follows(Resource):
+    """``client.follows``: start, change and stop copying a trader, and read its positions."""
+
     __slots__ = ()
 
     async def start(

@@ -13,6 +13,8 @@ __all__ = ["History"]
 
 
 class History(Resource):
+    """``client.history``: a follow's copied trades, one page or every page."""
+
     __slots__ = ()
 
     def list(

@@ -31,6 +31,8 @@ class Request(Protocol):
 
 
 class Resource:
+    """The base of every resource: sends through the request function it was bound to."""
+
     __slots__ = ("_request",)
 
     def __init__(self, request: Request) -> None:

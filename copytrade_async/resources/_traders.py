@@ -22,6 +22,8 @@ def _sort_params(sort_by: SortBy | None, sort_type: SortType | None) -> dict[str
 
 
 class Traders(Resource):
+    """``client.traders``: the trader list (one page or every page) and a trader's details."""
+
     __slots__ = ()
 
     def list(

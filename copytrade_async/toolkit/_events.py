@@ -130,6 +130,8 @@ class RuleAction:
 
 @attrs.frozen
 class RuleFired:
+    """A rule acted on an event (``action`` says what it did)."""
+
     follow_id: str
     round: int
     rule: str
@@ -139,6 +141,8 @@ class RuleFired:
 
 @attrs.frozen
 class RuleFailed:
+    """A rule raised while handling an event; the monitor goes on."""
+
     follow_id: str
     round: int
     rule: str

@@ -26,6 +26,9 @@ __all__ = ["LockInProfitsRule", "ReduceRiskRule", "Rule", "rule_name"]
 
 @runtime_checkable
 class Rule(Protocol):
+    """What a monitor rule is: an async callable that may act on an event and says what it
+    did (or ``None``)."""
+
     async def __call__(
         self, event: FollowEvent, client: AsyncCopyTradeClient
     ) -> RuleAction | None: ...
