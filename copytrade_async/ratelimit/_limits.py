@@ -30,7 +30,7 @@ __all__ = [
 logger = logging.getLogger("copytrade_async")
 
 COPYTRADING_GROUP = "copytrading"
-"""The endpoint group of the copy-trading endpoints (10 requests per second per account)."""
+"""The endpoint group of the copy-trading endpoints (5 requests per second per account)."""
 
 
 def _positive_rate(value: float) -> float:
@@ -73,12 +73,18 @@ class RateLimit:
 
 
 DEFAULT_GROUP_LIMITS: Mapping[str, RateLimit] = MappingProxyType(
-    {COPYTRADING_GROUP: RateLimit.per_second(10)}
+    {COPYTRADING_GROUP: RateLimit.per_second(5)}
 )
-"""Default per-group limits: 10 requests per second on the copy-trading endpoints."""
+"""Default per-group limits: 5 requests per second on the copy-trading endpoints.
+
+The spec states no limits. Bitget's copy-trade API documentation (bitgetlimited.github.io,
+``apidoc/en/copyTrade``, "API rate limit adjustment" of 2024-08-15) lowered every copy-trade
+endpoint from 10 to 5 requests per second per UID; the group follows that, so a default client
+keeps under the exchange's limit whatever it calls."""
 
 DEFAULT_GLOBAL_LIMIT = RateLimit.per_minute(6000)
-"""Default client-wide limit: 6,000 requests per minute (the exchange's per-IP limit)."""
+"""Default client-wide limit: 6,000 requests per minute (100/s), the client's own safety net
+over every group: no source we found states an IP-wide limit for these endpoints."""
 
 
 def _freeze_groups(groups: Mapping[str, RateLimit]) -> Mapping[str, RateLimit]:
@@ -119,7 +125,8 @@ class RateLimits:
 
     @classmethod
     def default(cls) -> RateLimits:
-        """The exchange's published limits: 10/s on ``"copytrading"``, 6,000/min overall."""
+        """The defaults: 5/s on ``"copytrading"`` (Bitget's copy-trade documentation, see
+        :data:`DEFAULT_GROUP_LIMITS`) and 6,000/min overall (our own safety net)."""
         return cls()
 
 

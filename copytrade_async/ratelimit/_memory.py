@@ -1,9 +1,10 @@
 """The client-side rate limiter: token buckets shared by every task that uses one client.
 
 Each request takes one token from the bucket of its endpoint group (if that group is
-configured) and one from the client-wide global bucket (if configured). The defaults follow
-the exchange's published limits: 10 requests per second on the copy-trading endpoints (group
-``"copytrading"``) and 6,000 requests per minute overall.
+configured) and one from the client-wide global bucket (if configured). The defaults are 5
+requests per second on the copy-trading endpoints (group ``"copytrading"``, as Bitget's
+copy-trade documentation states since 2024-08-15) and 6,000 requests per minute overall (the
+client's own safety net), see :mod:`._limits`.
 
 Guarantees of :class:`InMemoryRateLimiter`:
 
@@ -29,7 +30,7 @@ Guarantees of :class:`InMemoryRateLimiter`:
 
 Default burst is 1 (evenly spaced requests). A bucket with rate ``n / W`` and burst ``b`` lets
 up to ``n + b - 1`` requests into a sliding window of length ``W``, so any burst above 1 at the
-full published rate can make the exchange answer 429; raise it only with a lower rate.
+exchange's full rate can make it answer 429; raise it only with a lower rate.
 """
 
 from __future__ import annotations

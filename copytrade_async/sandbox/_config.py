@@ -82,7 +82,7 @@ class SandboxConfig:
     )
     max_follows: int = attrs.field(default=50, validator=attrs.validators.ge(1))
     tick_seconds: float = attrs.field(default=5.0, validator=attrs.validators.ge(0.001))
-    rate_limit: float | None = attrs.field(default=10.0, validator=_optional_at_least(1e-6))
+    rate_limit: float | None = attrs.field(default=5.0, validator=_optional_at_least(1e-6))
     rate_burst: int | None = attrs.field(default=None, validator=_optional_at_least(1))
     timestamp_tolerance_ms: int | None = attrs.field(
         default=30_000, validator=_optional_at_least(0)

@@ -9,7 +9,7 @@
 **Rounds and the rate.** A round polls ``follows.positions`` once for every watched follow, up
 to ``concurrency`` at a time. Request starts are paced (a token bucket holding 10 ms worth) at
 ``rate * rate_share`` per second, where ``rate`` is the lowest of ``max_rate`` and the client's
-configured copy-trading and global limits (10/s, the exchange's published limit, when neither
+configured copy-trading and global limits (5/s, Bitget's documented copy-trade limit, when neither
 says). So a round of ``n`` follows takes at least ``n / (rate * rate_share)`` seconds, and rounds
 start ``max(interval, n / (rate * rate_share))`` apart. The share left over is headroom for
 history reads and rule updates, which the client's own limiter paces. :class:`RoundCompleted`

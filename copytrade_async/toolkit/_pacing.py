@@ -14,8 +14,9 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_RATE", "Pacer", "client_rate", "polling_rate"]
 
-#: The exchange's published copy-trading limit, used when nothing else says.
-DEFAULT_RATE = 10.0
+#: The copy-trading limit, used when nothing else says: 5 requests per second, as Bitget's
+#: copy-trade documentation states (see ``copytrade_async.ratelimit.DEFAULT_GROUP_LIMITS``).
+DEFAULT_RATE = 5.0
 
 
 def client_rate(client: AsyncCopyTradeClient) -> float | None:

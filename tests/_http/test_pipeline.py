@@ -21,7 +21,9 @@ from ..payloads import TRADER_DETAIL
 
 
 async def test_drift_server_clock_40s_ahead_resyncs_once() -> None:
-    async with AsyncCopyTradeClient.sandbox(seed=3, rate_limits=None) as client:
+    # Neither side limits the rate here: only the clock is under test.
+    config = SandboxConfig(seed=3, rate_limit=None)
+    async with AsyncCopyTradeClient.sandbox(config=config, rate_limits=None) as client:
         client.exchange.faults = Faults(clock_offset_ms=40_000)
         page = await client.traders.page(page_size=5)
         assert len(page.items) == 5

@@ -10,10 +10,12 @@ import pytest
 from copytrade_async.ratelimit import COPYTRADING_GROUP, RateLimit, RateLimits
 
 
-def test_defaults_follow_the_published_limits() -> None:
+def test_defaults_follow_the_documented_copy_trade_limit() -> None:
     limits = RateLimits.default()
     assert limits == RateLimits()
-    assert dict(limits.groups) == {COPYTRADING_GROUP: RateLimit(rate=10.0, burst=1)}
+    # 5 requests/s per UID on every copy-trade endpoint: Bitget's copy-trade API documentation,
+    # "API rate limit adjustment" of 2024-08-15 (it was 10).
+    assert dict(limits.groups) == {COPYTRADING_GROUP: RateLimit(rate=5.0, burst=1)}
     assert limits.global_limit == RateLimit(rate=100.0, burst=1)
     assert RateLimit.per_minute(6000) == RateLimit.per_second(100)
     assert RateLimit.per_second(10, burst=5) == RateLimit(10.0, 5)

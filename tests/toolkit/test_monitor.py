@@ -253,11 +253,11 @@ async def test_paces_itself_when_the_client_has_no_limiter(make_client: MakeClie
 
 def test_rate_comes_from_the_client_or_the_default(make_client: MakeClient) -> None:
     slow = make_client(rate_limits=RateLimits.default())
-    assert client_rate(slow) == 10
-    assert monitor(slow, ["1", "2"]).rate == 8  # 80 % of 10/s
+    assert client_rate(slow) == 5
+    assert monitor(slow, ["1", "2"]).rate == 4  # 80 % of 5/s
     big = monitor(slow, [str(i) for i in range(1000)], interval=1)
-    assert big.round_interval == 125  # 1,000 polls at 8/s
-    assert monitor(make_client(rate_limits=None), ["1"], rate_share=1).rate == 10
+    assert big.round_interval == 250  # 1,000 polls at 4/s
+    assert monitor(make_client(rate_limits=None), ["1"], rate_share=1).rate == 5
     with pytest.raises(ValueError, match="rate_share"):
         monitor(slow, ["1"], rate_share=0)
     with pytest.raises(ValueError, match="interval"):
