@@ -15,6 +15,7 @@ Money is always :class:`~decimal.Decimal`; a ``float`` amount is refused with ``
 :func:`run_demo` runs the whole workflow on a seeded sandbox and prints a report.
 """
 
+from ._analysis import TraderAnalysis, analyze, analyze_trader
 from ._demo import DemoReport, FollowResult, run_demo
 from ._events import (
     FollowEnded,
@@ -33,16 +34,30 @@ from ._events import (
 )
 from ._monitor import DEFAULT_THRESHOLDS, Monitor, monitor
 from ._pacing import DEFAULT_RATE, client_rate
-from ._pnl import crossings, infer_stop_reason, pnl_percent, position_margin
+from ._pnl import (
+    PnlBasis,
+    crossings,
+    infer_stop_reason,
+    pnl_percent,
+    position_margin,
+    position_notional,
+)
 from ._portfolio import Allocation, AllocationFailure, Portfolio, PortfolioError, diversify
 from ._rules import LockInProfitsRule, ReduceRiskRule, Rule
 from ._scoring import DEFAULT_WEIGHTS, ScoreWeights, TraderScore, score_trader
 from ._selection import RankedTrader, Ranking, RankingFailure, TraderFilter, find_best_traders
-from ._sizing import DEFAULT_PRECISION, size_copy_amount, split_amount
+from ._sizing import (
+    DEFAULT_PRECISION,
+    DEFAULT_RISK_PERCENT,
+    recommended_copy_amount,
+    size_copy_amount,
+    split_amount,
+)
 
 __all__ = [
     "DEFAULT_PRECISION",
     "DEFAULT_RATE",
+    "DEFAULT_RISK_PERCENT",
     "DEFAULT_THRESHOLDS",
     "DEFAULT_WEIGHTS",
     "Allocation",
@@ -54,6 +69,7 @@ __all__ = [
     "LockInProfitsRule",
     "Monitor",
     "MonitorEvent",
+    "PnlBasis",
     "PnlThresholdCrossed",
     "Portfolio",
     "PortfolioError",
@@ -70,10 +86,13 @@ __all__ = [
     "RuleFired",
     "ScoreWeights",
     "StopReason",
+    "TraderAnalysis",
     "TraderFilter",
     "TraderScore",
     "Watch",
     "WatchFailed",
+    "analyze",
+    "analyze_trader",
     "client_rate",
     "crossings",
     "diversify",
@@ -82,6 +101,8 @@ __all__ = [
     "monitor",
     "pnl_percent",
     "position_margin",
+    "position_notional",
+    "recommended_copy_amount",
     "run_demo",
     "score_trader",
     "size_copy_amount",

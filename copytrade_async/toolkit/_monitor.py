@@ -11,13 +11,16 @@ to ``concurrency`` at a time. Request starts are paced (a token bucket holding 1
 ``rate * rate_share`` per second, where ``rate`` is the lowest of ``max_rate`` and the client's
 configured copy-trading and global limits (5/s, Bitget's documented copy-trade limit, when neither
 says). So a round of ``n`` follows takes at least ``n / (rate * rate_share)`` seconds, and rounds
-start ``max(interval, n / (rate * rate_share))`` apart. The share left over is headroom for
+start ``max(interval, n / (rate * rate_share))`` apart; after a round in which a poll failed, the
+next one starts ``retry_interval`` (5 s, the spec's wait after an error) later instead, if that
+is sooner and the rate allows it. The share left over is headroom for
 history reads and rule updates, which the client's own limiter paces. :class:`RoundCompleted`
 closes each round: every event of a round comes before it.
 
 **What is reported.** Positions that appear (:class:`PositionOpened`; those already open when
 watching starts are reported in round 1) or vanish (:class:`PositionClosed`), the follow's PnL %
-crossing a threshold (:class:`PnlThresholdCrossed`, PnL over margin, see :func:`pnl_percent`),
+crossing a threshold (:class:`PnlThresholdCrossed`, PnL over margin by default, or over notional
+value with ``pnl_basis="notional"``, see :func:`pnl_percent`),
 a failed poll (:class:`WatchFailed`: the follow stays watched, the others are not affected), and
 a stopped follow (:class:`FollowEnded`), after which it is no longer polled.
 
@@ -65,7 +68,7 @@ from ._events import (
     WatchFailed,
 )
 from ._pacing import Pacer, polling_rate
-from ._pnl import PositionKey, infer_stop_reason, observe
+from ._pnl import PnlBasis, PositionKey, check_basis, infer_stop_reason, observe
 from ._rules import Rule, rule_name
 
 if TYPE_CHECKING:
@@ -102,8 +105,12 @@ class Monitor:
         concurrency: int,
         rounds: int | None,
         buffer: int,
+        retry_interval: float,
+        pnl_basis: PnlBasis,
     ) -> None:
         self._client = client
+        self._retry_interval = retry_interval
+        self._pnl_basis = pnl_basis
         self._states = {w.follow_id: _State(w) for w in watches}
         self._interval = interval
         self._rules = tuple(rules)
@@ -129,6 +136,14 @@ class Monitor:
     def round_interval(self) -> float:
         """Seconds between round starts for the follows watched now."""
         return max(self._interval, len(self.watching) / self._rate)
+
+    def _next_round_after(self, failures: int) -> float:
+        """Seconds from a round's start to the next one's: sooner after a failure, as the spec
+        retries after 5 s, but never faster than the rate allows."""
+        interval = self.round_interval
+        if not failures:
+            return interval
+        return min(interval, max(self._retry_interval, len(self.watching) / self._rate))
 
     async def __aenter__(self) -> Monitor:
         if self._group is not None:
@@ -185,7 +200,6 @@ class Monitor:
                 if next_start > now:
                     await anyio.sleep(next_start - now)
                 start = anyio.current_time()
-                interval = self.round_interval
                 round_no += 1
                 states = [self._states[fid] for fid in self.watching]
                 failed: list[str] = []
@@ -194,6 +208,7 @@ class Monitor:
                         await slots.acquire()
                         await pacer.wait()
                         group.start_soon(self._poll, state, round_no, send, slots, failed)
+                interval = self._next_round_after(len(failed))
                 await send.send(RoundCompleted(round_no, len(states), len(failed), interval))
                 next_start = start + interval
 
@@ -226,7 +241,13 @@ class Monitor:
         follow_id = watch.follow_id
         positions = await self._client.follows.positions(follow_id)
         current, percent, events = observe(
-            watch, round_no, state.positions, state.percent, positions, self._thresholds
+            watch,
+            round_no,
+            state.positions,
+            state.percent,
+            positions,
+            self._thresholds,
+            self._pnl_basis,
         )
         if state.positions and not current:
             state.unexplained = True  # every position vanished: stopped, or just flat?
@@ -289,6 +310,8 @@ def monitor(
     concurrency: int = 32,
     rounds: int | None = None,
     buffer: int = 256,
+    retry_interval: float = 5.0,
+    pnl_basis: PnlBasis = "margin",
 ) -> Monitor:
     """Watch ``follows`` (ids, or :class:`Watch` records with the TP/SL they were given).
 
@@ -297,14 +320,18 @@ def monitor(
     ``max_rate`` caps the polls per second below what the client's limiter allows, and
     ``rate_share`` (0 < share <= 1) is the part of that rate polling may use. ``rounds`` ends the
     stream after that many rounds. ``buffer`` events may wait for the consumer; after that,
-    polling waits for it.
+    polling waits for it. After a round with a failed poll the next starts ``retry_interval``
+    seconds later (when that is sooner). ``pnl_basis`` is what PnL % is a percentage of:
+    ``"margin"`` (the default, which the default thresholds assume) or ``"notional"`` (the
+    spec's ``entry_price * size``).
     """
     watches: dict[str, Watch] = {}
     for item in follows:
         watch = item if isinstance(item, Watch) else Watch(check_id("follow_id", item))
         watches.setdefault(watch.follow_id, watch)
-    if not (isinstance(interval, int | float) and interval >= 0 and math.isfinite(interval)):
-        raise ValueError(f"interval must be a finite number of seconds >= 0, got {interval!r}")
+    for name, seconds in (("interval", interval), ("retry_interval", retry_interval)):
+        if not (isinstance(seconds, int | float) and seconds >= 0 and math.isfinite(seconds)):
+            raise ValueError(f"{name} must be a finite number of seconds >= 0, got {seconds!r}")
     check_whole("concurrency", concurrency)
     check_whole("buffer", buffer, 0)
     if rounds is not None:
@@ -321,4 +348,6 @@ def monitor(
         concurrency=concurrency,
         rounds=rounds,
         buffer=buffer,
+        retry_interval=float(retry_interval),
+        pnl_basis=check_basis(pnl_basis),
     )

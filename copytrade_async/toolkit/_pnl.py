@@ -6,9 +6,10 @@ PnL % is computed in Decimal over *margin*, which is what a leveraged position p
     margin(position) = entry_price * size / leverage
     pnl_percent      = 100 * sum(unrealized_pnl) / sum(margin)      (over the open positions)
 
-The spec's sketch divides by the notional ``entry_price * size`` instead, which at 10x leverage
-reports a 10 % loss of margin as -1 %; dividing by margin makes "-10 %" mean "a tenth of the
-money at stake is gone", whatever the leverage.
+The spec's sketch divides by the notional ``entry_price * size`` instead (``basis="notional"``
+offers that), which at 10x leverage reports a 10 % loss of margin as -1 %; dividing by margin
+makes "-10 %" mean "a tenth of the money at stake is gone", whatever the leverage. The default
+thresholds (-10 % and +30 %, the spec's) are meant that way, so margin is the default basis.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, TypeAlias
 
 from .. import Position
 from ._events import (
@@ -30,17 +31,22 @@ from ._events import (
 
 __all__ = [
     "PERCENT_QUANTUM",
+    "PnlBasis",
     "crossings",
     "infer_stop_reason",
     "observe",
     "pnl_percent",
     "position_key",
     "position_margin",
+    "position_notional",
 ]
 
 PERCENT_QUANTUM = Decimal("0.01")
 
 PositionKey = tuple[str, str, datetime, Decimal]
+#: What PnL % is a percentage of: the margin at stake (the default) or the notional value.
+PnlBasis: TypeAlias = Literal["margin", "notional"]
+PNL_BASES: tuple[PnlBasis, ...] = ("margin", "notional")
 
 
 def position_margin(position: Position) -> Decimal:
@@ -50,17 +56,31 @@ def position_margin(position: Position) -> Decimal:
     return position.entry_price * abs(position.size) / position.leverage
 
 
-def pnl_percent(positions: Iterable[Position]) -> Decimal | None:
-    """Unrealized PnL as a percentage of margin, over ``positions`` (None when there are none
-    or they hold no margin), rounded half-even to 0.01."""
-    margin = Decimal(0)
+def position_notional(position: Position) -> Decimal:
+    """The value a position controls: ``entry_price * size`` (the spec's divisor)."""
+    return position.entry_price * abs(position.size)
+
+
+def check_basis(basis: object) -> PnlBasis:
+    for known in PNL_BASES:
+        if basis == known:
+            return known
+    raise ValueError(f"pnl basis must be one of {', '.join(PNL_BASES)}, got {basis!r}")
+
+
+def pnl_percent(positions: Iterable[Position], basis: PnlBasis = "margin") -> Decimal | None:
+    """Unrealized PnL as a percentage of margin (or of notional value, with
+    ``basis="notional"``), over ``positions`` (None when there are none or they hold nothing),
+    rounded half-even to 0.01."""
+    measure = position_margin if check_basis(basis) == "margin" else position_notional
+    stake = Decimal(0)
     pnl = Decimal(0)
     for position in positions:
-        margin += position_margin(position)
+        stake += measure(position)
         pnl += position.unrealized_pnl
-    if margin <= 0:
+    if stake <= 0:
         return None
-    return (100 * pnl / margin).quantize(PERCENT_QUANTUM)
+    return (100 * pnl / stake).quantize(PERCENT_QUANTUM)
 
 
 def position_key(position: Position) -> PositionKey:
@@ -112,6 +132,7 @@ def observe(
     before_percent: Decimal | None,
     positions: Sequence[Position],
     thresholds: Sequence[Decimal],
+    basis: PnlBasis = "margin",
 ) -> tuple[dict[PositionKey, Position], Decimal | None, list[FollowEvent]]:
     """Compare one poll of a follow's positions with the previous one.
 
@@ -126,7 +147,7 @@ def observe(
     events += [
         PositionClosed(follow_id, round_no, p) for key, p in before.items() if key not in current
     ]
-    percent = pnl_percent(positions)
+    percent = pnl_percent(positions, basis)
     if percent is not None:
         unrealized = sum((p.unrealized_pnl for p in positions), Decimal(0))
         for level, direction in crossings(before_percent, percent, thresholds):

@@ -20,7 +20,9 @@ import attrs
 from anyio.abc import ObjectReceiveStream, ObjectSendStream
 
 from .. import SortBy, Trader, TraderDetail, TraderStatus, check_whole, to_decimal
+from ._analysis import analyze
 from ._scoring import DEFAULT_WEIGHTS, ScoreWeights, TraderScore, score_trader
+from ._sizing import DEFAULT_RISK_PERCENT, size_copy_amount
 
 if TYPE_CHECKING:
     from .. import AsyncCopyTradeClient
@@ -47,10 +49,12 @@ class TraderFilter:
 
 @attrs.frozen
 class RankedTrader:
-    """A qualifying trader, with its details and its score."""
+    """A qualifying trader, with its details, its score and, when the search was given a
+    balance, the copy amount the spec's analyze step recommends for it."""
 
     detail: TraderDetail
     score: TraderScore
+    recommended_copy_amount: Decimal | None = None
 
     @property
     def trader_id(self) -> str:
@@ -107,6 +111,8 @@ async def find_best_traders(
     detail_timeout: float | None = None,
     weights: ScoreWeights = DEFAULT_WEIGHTS,
     sort_by: SortBy = "profit",
+    balance: object | None = None,
+    risk_percent: object = DEFAULT_RISK_PERCENT,
 ) -> Ranking:
     """Walk every trader, keep those that qualify, score them and rank them, best first.
 
@@ -114,16 +120,21 @@ async def find_best_traders(
     ``min_win_rate`` (Decimal, 0..1), a risk level in ``risk_levels`` (any when ``None``) and,
     with ``active_only``, status active. The filters are applied to the list row and again to
     the fetched detail (a trader may change in between). ``top`` keeps only the best ``top``.
-    Ties in score are broken by trader id, so the ranking is deterministic.
+    Ties in score are broken by trader id, so the ranking is deterministic. With ``balance``,
+    each ranked trader also carries the copy amount the spec's analyze step recommends (see
+    :func:`~copytrade_async.toolkit.analyze`): ``risk_percent`` % of it, scaled by the score.
     """
     _check_limits(min_trading_days, concurrency, top, detail_timeout)
+    if balance is not None:  # checked before the first request
+        size_copy_amount(balance, risk_percent)
     rule = TraderFilter(
         min_trading_days=min_trading_days,
         min_win_rate=to_decimal("min_win_rate", min_win_rate),
         risk_levels=None if risk_levels is None else frozenset(_text(r) for r in risk_levels),
         active_only=active_only,
     )
-    search = _Search(client, rule, weights, detail_timeout)
+    sizing = None if balance is None else (balance, risk_percent)
+    search = _Search(client, rule, weights, detail_timeout, sizing)
     await search.run(sort_by, concurrency)
     return search.ranking(top)
 
@@ -148,6 +159,8 @@ class _Search:
     rule: TraderFilter
     weights: ScoreWeights
     detail_timeout: float | None
+    #: ``(balance, risk_percent)`` for the recommended copy amounts, when asked for.
+    sizing: tuple[object, object] | None
     ranked: list[RankedTrader] = attrs.field(factory=list)
     failures: list[RankingFailure] = attrs.field(factory=list)
     walked: int = 0
@@ -189,10 +202,16 @@ class _Search:
                 try:
                     detail = await self._fetch(row.trader_id)
                     if self.rule.accepts(detail):
-                        score = score_trader(detail, weights=self.weights)
-                        self.ranked.append(RankedTrader(detail, score))
+                        self.ranked.append(self._rank(detail))
                 except Exception as exc:  # reported, and the ranking goes on
                     self.failures.append(RankingFailure(row.trader_id, exc))
+
+    def _rank(self, detail: TraderDetail) -> RankedTrader:
+        if self.sizing is None:
+            return RankedTrader(detail, score_trader(detail, weights=self.weights))
+        balance, risk = self.sizing
+        found = analyze(detail, balance=balance, risk_percent=risk, weights=self.weights)
+        return RankedTrader(detail, found.score, found.recommended_copy_amount)
 
     async def _fetch(self, trader_id: str) -> TraderDetail:
         if self.detail_timeout is None:

@@ -12,10 +12,18 @@ from decimal import ROUND_FLOOR, Context, Decimal, localcontext
 
 from .. import check_whole, to_decimal
 
-__all__ = ["DEFAULT_PRECISION", "size_copy_amount", "split_amount"]
+__all__ = [
+    "DEFAULT_PRECISION",
+    "DEFAULT_RISK_PERCENT",
+    "recommended_copy_amount",
+    "size_copy_amount",
+    "split_amount",
+]
 
 #: The exchange's copy-amount step: cents.
 DEFAULT_PRECISION = Decimal("0.01")
+#: The spec's ``calculate_copy_amount`` default: 5 % of the balance at risk in one copy.
+DEFAULT_RISK_PERCENT = Decimal(5)
 
 # Wide enough that products and quotients of any sane amounts are exact, and independent of
 # whatever decimal context the caller has set; a quotient that is not exact (1/3) rounds
@@ -94,3 +102,27 @@ def split_amount(
         share = _round_down(amount / parts, step)
         remainder = amount - share * parts
     return share, remainder
+
+
+def recommended_copy_amount(
+    score: object,
+    balance: object,
+    risk_percent: object = DEFAULT_RISK_PERCENT,
+    *,
+    precision: object = DEFAULT_PRECISION,
+) -> Decimal:
+    """The copy amount the spec's analyze step recommends for a trader with ``score`` (0..100).
+
+    The spec leaves ``calculate_recommended_copy_amount(score)`` undefined; here it is the risk
+    budget of :func:`size_copy_amount` (``risk_percent`` % of ``balance``, 5 % by default as in
+    the spec's ``calculate_copy_amount``) scaled by ``score / 100``: a perfect trader gets the
+    whole budget, a trader scoring 40 gets 40 % of it, and a score at or below 0 gets nothing.
+    Rounded down to ``precision``, so it never exceeds the budget.
+    """
+    points = to_decimal("score", score)
+    budget = size_copy_amount(balance, risk_percent, precision=precision)
+    share = min(max(points, Decimal(0)), Decimal(100))
+    step = _check_precision(precision)
+    with localcontext(_EXACT):
+        raw = budget * share / 100
+    return _round_down(raw, step)

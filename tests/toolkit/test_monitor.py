@@ -29,6 +29,7 @@ from copytrade_async.toolkit import (
     WatchFailed,
     client_rate,
     monitor,
+    pnl_percent,
 )
 
 from .conftest import MakeClient, open_follows, traders_with_positions
@@ -79,6 +80,43 @@ async def test_a_failing_follow_is_reported_and_the_others_go_on(make_client: Ma
     assert all(isinstance(e.error, APIError) and e.error.code == "40034" for e in failed)
     assert all((r.polled, r.failed) == (4, 1) for r in of(RoundCompleted, events))
     assert {e.follow_id for e in of(PositionOpened, events)} == set(ids)
+
+
+async def test_after_a_failed_round_the_next_comes_after_the_retry_interval(
+    make_client: MakeClient,
+) -> None:
+    client = make_client(seed=11, traders=40)
+    ids = open_follows(client.exchange, traders_with_positions(client.exchange)[:1])
+    events = await collect(monitor(client, ["999"], interval=3600, retry_interval=0.01, rounds=2))
+    # The spec retries 5 s after an error (here 0.01 s), not a whole interval (an hour) later.
+    assert [(r.failed, r.interval) for r in of(RoundCompleted, events)] == [(1, 0.01), (1, 0.01)]
+    healthy = await collect(monitor(client, ids, interval=3600, retry_interval=0.01, rounds=1))
+    assert [(r.failed, r.interval) for r in of(RoundCompleted, healthy)] == [(0, 3600)]
+
+
+async def test_a_retry_never_goes_faster_than_the_rate(make_client: MakeClient) -> None:
+    client = make_client(seed=11, traders=40)
+    watch = monitor(client, ["998", "999"], interval=3600, retry_interval=0, max_rate=10, rounds=1)
+    assert watch.rate == 8  # 80 % of 10/s
+    events = await collect(watch)
+    assert [(r.failed, r.interval) for r in of(RoundCompleted, events)] == [(2, 0.25)]
+
+
+async def test_pnl_percent_can_be_over_notional(make_client: MakeClient) -> None:
+    client = make_client(seed=11, traders=40)
+    ids = open_follows(client.exchange, traders_with_positions(client.exchange)[:1])
+    client.exchange.advance(3 * 3600)
+    positions = await client.follows.positions(ids[0])
+    by_margin, by_notional = pnl_percent(positions), pnl_percent(positions, "notional")
+    assert by_margin is not None and by_notional is not None and by_margin != 0
+    # Any PnL but exactly 0 crosses one of these two, whatever its basis.
+    near_zero = [Decimal("-0.0001"), Decimal("0.0001")]
+    for basis, expected in (("margin", by_margin), ("notional", by_notional)):
+        watch = monitor(client, ids, interval=0, rounds=1, thresholds=near_zero, pnl_basis=basis)
+        [crossed] = of(PnlThresholdCrossed, await collect(watch))
+        assert crossed.pnl_percent == expected
+    with pytest.raises(ValueError, match="pnl basis"):
+        monitor(client, ids, pnl_basis="equity")  # type: ignore[arg-type]
 
 
 async def test_rules_fire_and_change_settings(make_client: MakeClient) -> None:

@@ -8,7 +8,13 @@ from decimal import Decimal
 import pytest
 
 from copytrade_async import Position
-from copytrade_async.toolkit import Watch, crossings, infer_stop_reason, pnl_percent
+from copytrade_async.toolkit import (
+    Watch,
+    crossings,
+    infer_stop_reason,
+    pnl_percent,
+    position_notional,
+)
 from copytrade_async.toolkit import position_margin as margin
 
 D = Decimal
@@ -32,6 +38,16 @@ def test_pnl_is_over_margin_not_notional() -> None:
     p = position("30000", "0.1", "10", "-30")  # notional 3000, margin 300
     assert margin(p) == D(300)
     assert pnl_percent([p]) == D("-10.00")  # the spec's formula would say -1 %
+
+
+def test_pnl_over_notional_is_the_specs_formula() -> None:
+    p = position("30000", "0.1", "10", "-30")  # notional 3000
+    assert position_notional(p) == D(3000)
+    # The spec: unrealized_pnl / (entry_price * size) * 100.
+    assert pnl_percent([p], "notional") == D("-1.00")
+    assert pnl_percent([p], basis="margin") == D("-10.00")
+    with pytest.raises(ValueError, match="pnl basis"):
+        pnl_percent([p], "equity")  # type: ignore[arg-type]
 
 
 def test_pnl_over_several_positions_and_none() -> None:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from copytrade_async.toolkit import size_copy_amount, split_amount
+from copytrade_async.toolkit import recommended_copy_amount, size_copy_amount, split_amount
 
 balances = st.decimals(min_value=0, max_value=10**9, places=8, allow_nan=False)
 percents = st.decimals(min_value=Decimal("0.0001"), max_value=100, places=4, allow_nan=False)
@@ -93,3 +93,37 @@ def test_split_table() -> None:
     assert split_amount(Decimal("1000.01"), 3) == (Decimal("333.33"), Decimal("0.02"))
     with pytest.raises(ValueError, match="parts"):
         split_amount(Decimal(10), 0)
+
+
+@pytest.mark.parametrize(
+    ("score", "balance", "risk", "expected"),
+    [
+        ("100", "10000", "5", Decimal("500.00")),  # a perfect score: the whole 5 % budget
+        ("40", "10000", "5", Decimal("200.00")),
+        ("63.27", "10000", "5", Decimal("316.35")),
+        ("63.27", "999.99", "5", Decimal("31.62")),  # 63.27 % of the 49.99 budget: 31.6289...
+        ("0", "10000", "5", Decimal("0.00")),
+        ("-12.5", "10000", "5", Decimal("0.00")),  # a negative score recommends nothing
+        ("150", "10000", "5", Decimal("500.00")),  # never above the budget
+    ],
+)
+def test_recommended_copy_amount_scales_the_budget_by_the_score(
+    score: str, balance: str, risk: str, expected: Decimal
+) -> None:
+    amount = recommended_copy_amount(score, balance, risk)
+    assert amount == expected and amount.as_tuple().exponent == -2
+
+
+@settings(max_examples=200)
+@given(st.decimals(min_value=-100, max_value=200, places=2), balances, percents)
+def test_recommended_copy_amount_never_exceeds_the_budget(
+    score: Decimal, balance: Decimal, percent: Decimal
+) -> None:
+    amount = recommended_copy_amount(score, balance, percent)
+    assert Decimal(0) <= amount <= size_copy_amount(balance, percent)
+
+
+def test_the_default_risk_is_the_specs_five_percent() -> None:
+    assert recommended_copy_amount(100, 1000) == Decimal("50.00")
+    with pytest.raises(ValueError, match="not float"):
+        recommended_copy_amount(50.5, 1000)
