@@ -10,10 +10,19 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Generic, TypeVar
 
 import attrs
+
+from ._enums import (
+    FollowStatus,
+    MarginMode,
+    OrderSide,
+    OrderStatus,
+    PositionSide,
+    RiskLevel,
+    TraderStatus,
+)
 
 __all__ = [
     "Follow",
@@ -38,42 +47,6 @@ __all__ = [
 T = TypeVar("T")
 
 
-class PositionSide(StrEnum):
-    LONG = "long"
-    SHORT = "short"
-
-
-class OrderSide(StrEnum):
-    BUY = "buy"
-    SELL = "sell"
-
-
-class MarginMode(StrEnum):
-    ISOLATED = "isolated"
-    CROSS = "cross"
-
-
-class RiskLevel(StrEnum):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-
-
-class TraderStatus(StrEnum):
-    ACTIVE = "active"
-    INACTIVE = "inactive"
-
-
-class FollowStatus(StrEnum):
-    ACTIVE = "active"
-    STOPPED = "stopped"
-
-
-class OrderStatus(StrEnum):
-    OPEN = "open"
-    CLOSED = "closed"
-
-
 @attrs.frozen
 class Trader:
     """One row of the trader list."""
@@ -85,9 +58,10 @@ class Trader:
     monthly_profit: Decimal
     win_rate: Decimal
     trading_days: int
-    risk_level: RiskLevel | str
-    status: TraderStatus | str
-    description: str = ""
+    risk_level: RiskLevel
+    status: TraderStatus
+    #: The trader's own words; None when the exchange sends none.
+    description: str | None = None
 
 
 @attrs.frozen
@@ -104,7 +78,7 @@ class TraderPosition:
     """An open position of a trader, as shown in the trader's details."""
 
     symbol: str
-    side: PositionSide | str
+    side: PositionSide
     size: Decimal
     entry_price: Decimal
     leverage: Decimal
@@ -127,14 +101,14 @@ class Follow:
     trader_id: str
     copy_amount: Decimal
     leverage: Decimal
-    margin_mode: MarginMode | str
-    status: FollowStatus | str
+    margin_mode: MarginMode
+    status: FollowStatus
 
 
 @attrs.frozen
 class FollowStopped:
     follow_id: str
-    status: FollowStatus | str
+    status: FollowStatus
 
 
 @attrs.frozen
@@ -142,7 +116,7 @@ class FollowSettings:
     follow_id: str
     copy_amount: Decimal
     leverage: Decimal
-    status: FollowStatus | str
+    status: FollowStatus
     take_profit: Decimal | None = None
     stop_loss: Decimal | None = None
 
@@ -152,13 +126,13 @@ class Position:
     """An open position of a follow."""
 
     symbol: str
-    side: PositionSide | str
+    side: PositionSide
     size: Decimal
     entry_price: Decimal
     mark_price: Decimal
     unrealized_pnl: Decimal
     leverage: Decimal
-    margin_mode: MarginMode | str
+    margin_mode: MarginMode
     create_time: datetime
 
 
@@ -168,14 +142,16 @@ class HistoryOrder:
 
     order_id: str
     symbol: str
-    side: OrderSide | str
+    side: OrderSide
     size: Decimal
     entry_price: Decimal
-    exit_price: Decimal
+    #: Realised profit of a closed order; an open one's is its unrealised PnL so far.
     profit: Decimal
     leverage: Decimal
-    status: OrderStatus | str
+    status: OrderStatus
     create_time: datetime
+    #: None while the order is open (the exchange sends no exit price and no close time).
+    exit_price: Decimal | None = None
     close_time: datetime | None = None
 
 
