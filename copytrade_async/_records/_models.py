@@ -23,6 +23,7 @@ from ._enums import (
     RiskLevel,
     TraderStatus,
 )
+from ._json import Record
 
 __all__ = [
     "Follow",
@@ -48,7 +49,7 @@ T = TypeVar("T")
 
 
 @attrs.frozen
-class Trader:
+class Trader(Record):
     """One row of the trader list."""
 
     trader_id: str
@@ -65,7 +66,7 @@ class Trader:
 
 
 @attrs.frozen
-class TraderStatistics:
+class TraderStatistics(Record):
     total_trades: int
     winning_trades: int
     average_holding_time: Decimal
@@ -74,7 +75,7 @@ class TraderStatistics:
 
 
 @attrs.frozen
-class TraderPosition:
+class TraderPosition(Record):
     """An open position of a trader, as shown in the trader's details."""
 
     symbol: str
@@ -94,7 +95,7 @@ class TraderDetail(Trader):
 
 
 @attrs.frozen
-class Follow:
+class Follow(Record):
     """A copy-trading relationship, as returned by ``follows.start``."""
 
     follow_id: str
@@ -106,13 +107,13 @@ class Follow:
 
 
 @attrs.frozen
-class FollowStopped:
+class FollowStopped(Record):
     follow_id: str
     status: FollowStatus
 
 
 @attrs.frozen
-class FollowSettings:
+class FollowSettings(Record):
     follow_id: str
     copy_amount: Decimal
     leverage: Decimal
@@ -122,7 +123,7 @@ class FollowSettings:
 
 
 @attrs.frozen
-class Position:
+class Position(Record):
     """An open position of a follow."""
 
     symbol: str
@@ -137,7 +138,7 @@ class Position:
 
 
 @attrs.frozen
-class HistoryOrder:
+class HistoryOrder(Record):
     """A copied trade from the history."""
 
     order_id: str
@@ -156,7 +157,7 @@ class HistoryOrder:
 
 
 @attrs.frozen
-class Page(Generic[T]):
+class Page(Record, Generic[T]):
     """One page of a paginated list, with the server's own counts."""
 
     items: tuple[T, ...]
