@@ -4,8 +4,9 @@ For a flat record, one whose fields are all ``str``, ``int``, ``Decimal``, ``dat
 (optional or not) or an enum, :func:`flat_record_hook` writes the structuring function
 itself instead of :func:`cattrs.gen.make_dict_structure_fn`: the same rules as the hooks in
 :mod:`._wire_values`, inlined as one expression per field, so a record costs one Python call
-instead of one per field (a page of records decodes about a fifth faster). Each expression takes
-the common case inline and calls the hook for every other value, so the two never disagree.
+instead of one per field (a page of records decodes in about two thirds of the time). Each
+expression takes the common case inline and calls the hook for every other value, so the two
+never disagree.
 
 When the record is a plain slotted attrs class (no validators, converters,
 ``__attrs_pre_init__``/``__attrs_post_init__`` or hidden slots, which is what every record in
@@ -15,9 +16,9 @@ a fifth faster. Anything else is built through its ``__init__``.
 
 Why it stays: ``python benchmarks/bench_decoding.py`` times the client's decoding with these
 functions and with cattrs' own generated ones (``make_dict_structure_fn``) for the same
-records. Over three runs on the project's 2-core VM: 2.78-2.86 µs per history record with
-them, 3.40-3.54 µs without (1.21-1.23x the time), which is 1.32-1.38x msgspec against
-1.62-1.69x: without this module the decoding target of 1.5x msgspec is missed.
+records. Over seven runs on the project's 2-core VM (shared, so the figures move): 2.7-3.0 µs
+per history record with them, 4.2-4.4 µs without (1.47-1.53x the time), which is 1.29-1.43x
+msgspec against 1.93-2.09x: without this module the decoding target of 1.5x msgspec is missed.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ from ._wire_values import (
 __all__ = ["flat_record_hook", "slot_setters"]
 
 _MISSING: Any = object()
+#: Optional types whose hook reads ``None`` as ``None``.
+_NONE_IS_NONE = (Decimal | None, datetime | None, str | None)
 _fast_fn_serial = itertools.count()
 
 
@@ -163,6 +166,10 @@ def flat_record_hook(cls: type[Any]) -> Callable[[Mapping[str, Any], Any], Any] 
         key = to_camel(field.name)
         if field.default is attrs.NOTHING:
             lines.append(f"    v = o[{key!r}]")
+            lines.append(f"    f{index} = {expression}")
+        elif field.default is None and field.type in _NONE_IS_NONE:
+            # The field's hook reads null as None, its default: a missing key is null.
+            lines.append(f"    v = o.get({key!r})")
             lines.append(f"    f{index} = {expression}")
         else:
             namespace[f"_default{index}"] = field.default

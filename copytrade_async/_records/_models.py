@@ -1,9 +1,21 @@
 """The records the API returns: frozen, slotted attrs classes with snake_case names.
 
 Money, prices, sizes, ratios, percentages and leverage are :class:`~decimal.Decimal`;
-timestamps are timezone-aware UTC :class:`~datetime.datetime`; counts are ``int``.
-A field the spec enumerates is typed ``Enum | str``: a value the spec does not list is kept
-as the plain string the server sent, so a new value on the exchange never crashes a bot.
+timestamps are timezone-aware UTC :class:`~datetime.datetime`; counts are ``int``. A field the
+exchange may leave out is ``X | None`` with a default of ``None``: an open history order has no
+``exit_price`` and no ``close_time`` yet, a trader may have no ``description``.
+
+A field the spec enumerates is typed with its enum (:mod:`._enums`), so ``order.status.value``
+and ``order.status is OrderStatus.OPEN`` type-check. A value the spec does not list never
+crashes a bot: it is read as an *unknown member* of that enum, an instance of the class (and a
+``str`` equal to what the server sent, so ``isinstance(x, str)`` and ``x == "partial"`` hold)
+whose ``.value`` is that string and whose ``.is_known`` is False. This is the forward-compatible
+enum of Fern's and discord.py's SDKs rather than openai-python's and stripe-python's, whose
+``Literal[...]`` fields hold plain strings at run time (no ``.value``) and whose types then
+claim the unknown value cannot happen. Keep a ``case _:`` in a ``match`` over an enum field.
+
+Every record (and :class:`Page`) leaves the library through ``to_dict()``,
+``to_dict(mode="json")`` and ``to_json()`` (:mod:`._json`).
 """
 
 from __future__ import annotations
