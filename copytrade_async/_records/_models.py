@@ -158,7 +158,8 @@ class HistoryOrder(Record):
     side: OrderSide
     size: Decimal
     entry_price: Decimal
-    #: Realised profit of a closed order; an open one's is its unrealised PnL so far.
+    #: Realised profit of a closed order; for an open one, what the exchange reports so far
+    #: (the sandbox reports the unrealised PnL at the mark).
     profit: Decimal
     leverage: Decimal
     status: OrderStatus
