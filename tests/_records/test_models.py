@@ -9,33 +9,15 @@ from decimal import Decimal
 import attrs
 import pytest
 
-from copytrade_async import (
-    Follow,
-    FollowSettings,
-    FollowStopped,
-    HistoryOrder,
-    OrderSide,
-    OrderStatus,
-    Page,
-    Position,
-    Trader,
-    TraderDetail,
-    TraderPosition,
-    TraderStatistics,
-)
+from copytrade_async import HistoryOrder, OrderSide, OrderStatus, Trader
+from copytrade_async._records import _models
 
-RECORDS = [
-    Follow,
-    FollowSettings,
-    FollowStopped,
-    HistoryOrder,
-    Page,
-    Position,
-    Trader,
-    TraderDetail,
-    TraderPosition,
-    TraderStatistics,
-]
+#: Every record the module defines (and Page).
+RECORDS = [cls for name in _models.__all__ if attrs.has(cls := getattr(_models, name))]
+
+
+def test_every_record_is_listed() -> None:
+    assert len(RECORDS) == 10 and HistoryOrder in RECORDS and _models.Page in RECORDS
 
 
 @pytest.mark.parametrize("cls", RECORDS)
