@@ -59,11 +59,11 @@ class Order(msgspec.Struct, rename="camel", frozen=True):
     side: str
     size: Decimal
     entry_price: Decimal
-    exit_price: Decimal
     profit: Decimal
     leverage: Decimal
     status: str
     create_time: EpochMs
+    exit_price: Decimal | None = None
     close_time: EpochMs | None = None
 
 
@@ -73,11 +73,11 @@ class OrderIntTimes(msgspec.Struct, rename="camel", frozen=True):
     side: str
     size: Decimal
     entry_price: Decimal
-    exit_price: Decimal
     profit: Decimal
     leverage: Decimal
     status: str
     create_time: int
+    exit_price: Decimal | None = None
     close_time: int | None = None
 
 

@@ -8,6 +8,10 @@ a client on an in-process simulated exchange. The public subpackages are
 ``RedisRateLimiter`` and ``fleet_share`` (extra ``[redis]``) and ``SandboxClient`` load on first
 use.
 
+Records leave the library through their own ``to_dict()`` / ``to_dict(mode="json")`` /
+``to_json()``. The cattrs converter that builds them is not public: it is shared by every
+client in the process, so a hook registered on it would change how all of them read money.
+
 ``to_decimal``, ``check_whole``, ``check_id`` and ``check_positive`` are the checks the client
 runs on its own arguments, for code built on it (the toolkit uses them): each raises
 ``ValueError`` naming the argument.
@@ -51,7 +55,6 @@ from ._records import (
     TraderPosition,
     TraderStatistics,
     TraderStatus,
-    converter,
 )
 from ._validation import (
     MAX_LEVERAGE,
@@ -150,7 +153,6 @@ __all__ = [
     "check_id",
     "check_positive",
     "check_whole",
-    "converter",
     "fleet_share",
     "to_decimal",
 ]

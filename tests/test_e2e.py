@@ -19,6 +19,7 @@ from copytrade_async import (
     InsufficientBalanceError,
     InvalidFollowSettingsError,
     InvalidTraderError,
+    OrderStatus,
     TraderStatus,
 )
 from copytrade_async.sandbox import (
@@ -26,6 +27,7 @@ from copytrade_async.sandbox import (
     SandboxConfig,
     SandboxExchange,
     SandboxServer,
+    sandbox_client,
 )
 
 
@@ -221,3 +223,37 @@ async def test_ids_that_need_encoding_are_signed_as_the_exchange_checks(mode: st
         for trader_id in ODD_IDS:
             detail = await client.traders.get(trader_id)
             assert detail.trader_id == trader_id
+
+
+async def test_a_history_walk_over_open_orders_completes() -> None:
+    """With the sandbox listing open copies in the history (``exitPrice: ""``, ``closeTime:
+    null``), a walk through the client reads every order, the open ones without an exit."""
+    config = SandboxConfig(seed=3, rate_limit=None, open_orders_in_history=True)
+    async with sandbox_client(config=config, rate_limits=None) as client:
+        exchange = client.exchange
+        follow_ids = []
+        for trader_id in exchange.trader_ids(active=True)[:12]:
+            follow = await client.follows.start(trader_id=trader_id, copy_amount=2000, leverage=3)
+            follow_ids.append(follow.follow_id)
+        for _ in range(3):
+            exchange.advance(4 * 3600)
+        infos = [exchange.follow_info(f) for f in follow_ids]
+        info = max(infos, key=lambda i: min(i.open_positions, i.closed_trades))
+        assert info.open_positions >= 2 and info.closed_trades >= 2
+
+        orders = [o async for o in client.history.list(info.follow_id, page_size=3)]
+        opened = [o for o in orders if o.status is OrderStatus.OPEN]
+        closed = [o for o in orders if o.status is OrderStatus.CLOSED]
+        assert (len(opened), len(closed)) == (info.open_positions, info.closed_trades)
+        assert len({o.order_id for o in orders}) == len(orders)
+        for order in opened:
+            assert order.exit_price is None and order.close_time is None
+        for order in closed:
+            assert order.exit_price is not None and order.close_time is not None
+        times = [o.close_time or o.create_time for o in orders]
+        assert times == sorted(times, reverse=True)
+
+        # A window counts an open order by its creation time.
+        since = opened[0].create_time
+        recent = [o async for o in client.history.list(info.follow_id, start_time=since)]
+        assert recent == [o for o in orders if (o.close_time or o.create_time) >= since]

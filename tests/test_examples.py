@@ -1,6 +1,7 @@
 """Every Python example in README.md and docs/ runs as written.
 
-Each fenced ``python`` block is run as a program of its own (``python -X dev -W error``), with
+Each fenced ``python`` block is run as a program of its own (``python -X dev -W error``); a
+block whose first line is ``# continued`` runs after the blocks before it in the same file. With
 the environment a reader would have set up: ``COPYTRADE_API_KEY``, ``COPYTRADE_API_SECRET``,
 ``COPYTRADE_PASSPHRASE`` and ``COPYTRADE_BASE_URL`` pointing at a sandbox served on loopback
 (what ``copytrade sandbox serve`` prints), and ``REDIS_URL`` at a real Redis server (the one the
@@ -29,12 +30,20 @@ FENCE = re.compile(r"^```python\n(.*?)^```$", re.M | re.S)
 TIMEOUT_S = 60
 
 
+CONTINUED = "# continued"
+
+
 def examples() -> Iterator[tuple[str, str]]:
     for path in DOCS:
         text = path.read_text()
+        before = ""
         for match in FENCE.finditer(text):
             line = text.count("\n", 0, match.start()) + 1
-            yield f"{path.relative_to(ROOT)}:{line}", match.group(1)
+            code = match.group(1)
+            if code.startswith(CONTINUED):
+                code = before + code
+            before = code
+            yield f"{path.relative_to(ROOT)}:{line}", code
 
 
 EXAMPLES = list(examples())

@@ -10,7 +10,6 @@ never leaves a partial file.
 from __future__ import annotations
 
 import csv
-import json
 import os
 import sys
 import tempfile
@@ -26,7 +25,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from .. import MAX_PAGE_SIZE, AsyncCopyTradeClient, HistoryOrder
 from ._context import CliState, pass_state
-from ._output import field_names, flat_row, jsonable
+from ._output import field_names, flat_row
 
 __all__ = ["history", "parse_time"]
 
@@ -153,7 +152,7 @@ def _writer(fmt: str, stream: IO[str]) -> Callable[[HistoryOrder], None]:
     if fmt == "jsonl":
 
         def write_json(order: HistoryOrder) -> None:
-            stream.write(json.dumps(jsonable(order), ensure_ascii=False) + "\n")
+            stream.write(order.to_json() + "\n")
 
         return write_json
     writer = csv.DictWriter(stream, fieldnames=field_names(HistoryOrder), lineterminator="\n")

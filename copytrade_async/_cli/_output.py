@@ -1,16 +1,14 @@
 """Rendering records: rich tables for people, JSON for scripts, flat rows for exports.
 
-Decimals are written in plain notation, exactly as received (``format(value, "f")``, never an
-exponent, never a float); datetimes as ISO 8601 in UTC with milliseconds and a ``Z``.
+Every value shown is the record's own JSON form (``record.to_dict(mode="json")``, the
+library's public API): Decimals in plain notation, exactly as received (never an exponent,
+never a float); datetimes as ISO 8601 in UTC with milliseconds and a ``Z``.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
-from decimal import Decimal
-from enum import Enum
 from typing import Any
 
 import attrs
@@ -22,8 +20,6 @@ __all__ = [
     "emit_json",
     "field_names",
     "flat_row",
-    "iso",
-    "jsonable",
     "print_fields",
     "print_records",
     "print_table",
@@ -32,39 +28,28 @@ __all__ = [
 ]
 
 
-def iso(value: datetime) -> str:
-    """ISO 8601 in UTC: ``2024-05-01T12:00:00.123Z``."""
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def jsonable(value: Any) -> Any:
-    """A structure ``json.dumps`` writes without loss: records become objects (snake_case
-    keys), Decimals strings, datetimes ISO strings, enums their values."""
-    if attrs.has(type(value)):
-        return {f.name: jsonable(getattr(value, f.name)) for f in attrs.fields(type(value))}
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, datetime):
-        return iso(value)
-    if isinstance(value, Enum):
-        return value.value
+def _json_ready(value: Any) -> Any:
+    """A record (or page) as its JSON-ready dict; a list of them as a list."""
     if isinstance(value, list | tuple):
-        return [jsonable(item) for item in value]
-    if isinstance(value, dict):
-        return {str(key): jsonable(item) for key, item in value.items()}
-    return value
+        return [item.to_dict(mode="json") for item in value]
+    return value.to_dict(mode="json")
 
 
 def emit_json(value: Any) -> None:
-    click.echo(json.dumps(jsonable(value), indent=2, ensure_ascii=False))
+    """A record, or a list of records, as indented JSON on stdout."""
+    click.echo(json.dumps(_json_ready(value), indent=2, ensure_ascii=False))
 
 
 def text(value: Any) -> str:
-    """One value as flat text: what a table cell or a CSV field shows (``None`` is empty)."""
+    """One JSON-ready value as flat text: what a table cell or a CSV field shows (``None`` is
+    empty; a nested record or list is its JSON)."""
     if value is None:
         return ""
-    converted = jsonable(value)
-    return converted if isinstance(converted, str) else str(converted)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
 
 
 def field_names(cls: type[Any]) -> list[str]:
@@ -72,7 +57,7 @@ def field_names(cls: type[Any]) -> list[str]:
 
 
 def flat_row(record: Any) -> dict[str, str]:
-    return {name: text(getattr(record, name)) for name in field_names(type(record))}
+    return {name: text(value) for name, value in record.to_dict(mode="json").items()}
 
 
 def stdout_console() -> Console:
@@ -105,15 +90,13 @@ def print_records(title: str, records: Sequence[Any], columns: Sequence[str] = (
         return
     names = list(columns) or field_names(type(records[0]))
     headers = [name.replace("_", " ") for name in names]
-    rows = [[getattr(record, name) for name in names] for record in records]
+    shown = [record.to_dict(mode="json") for record in records]
+    rows = [[values[name] for name in names] for values in shown]
     print_table(title, headers, rows, empty=f"{title}: none")
 
 
 def print_fields(title: str, record: Any, *, skip: Sequence[str] = ()) -> None:
     """One record as a two-column table of its fields."""
-    rows = [
-        (name.replace("_", " "), getattr(record, name))
-        for name in field_names(type(record))
-        if name not in skip
-    ]
+    values = record.to_dict(mode="json")
+    rows = [(name.replace("_", " "), value) for name, value in values.items() if name not in skip]
     print_table(title, ("field", "value"), rows, empty=f"{title}: nothing")

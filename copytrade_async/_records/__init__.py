@@ -1,11 +1,13 @@
 """The records the API returns, and the converter that builds them from the envelope's data.
 
-:mod:`._models` defines the records, :mod:`._wire_values` how one wire value is read,
-:mod:`._codegen` the generated structuring functions of flat records, and :mod:`._converter`
-the module-level converter and the ``structure*`` functions that raise our own errors.
+:mod:`._models` defines the records and :mod:`._enums` their enumerations,
+:mod:`._wire_values` how one wire value is read, :mod:`._codegen` the generated structuring
+functions of flat records, :mod:`._converter` the module-level converter and the
+``structure*`` functions that raise our own errors, and :mod:`._json` how records leave
+(``to_dict()``, ``to_json()``).
 """
 
-from ._converter import converter, structure, structure_list, structure_page
+from ._converter import structure, structure_list, structure_page
 from ._models import (
     Follow,
     FollowSettings,
@@ -44,7 +46,6 @@ __all__ = [
     "TraderPosition",
     "TraderStatistics",
     "TraderStatus",
-    "converter",
     "structure",
     "structure_list",
     "structure_page",

@@ -1,11 +1,12 @@
 """Structuring functions written for flat records, the fast converter's hot path.
 
 For a flat record, one whose fields are all ``str``, ``int``, ``Decimal``, ``datetime``
-(optional or not) or ``Enum | str``, :func:`flat_record_hook` writes the structuring function
+(optional or not) or an enum, :func:`flat_record_hook` writes the structuring function
 itself instead of :func:`cattrs.gen.make_dict_structure_fn`: the same rules as the hooks in
 :mod:`._wire_values`, inlined as one expression per field, so a record costs one Python call
-instead of one per field (a page of records decodes about a fifth faster). Each expression takes
-the common case inline and calls the hook for every other value, so the two never disagree.
+instead of one per field (a page of records decodes in about two thirds of the time). Each
+expression takes the common case inline and calls the hook for every other value, so the two
+never disagree.
 
 When the record is a plain slotted attrs class (no validators, converters,
 ``__attrs_pre_init__``/``__attrs_post_init__`` or hidden slots, which is what every record in
@@ -15,9 +16,9 @@ a fifth faster. Anything else is built through its ``__init__``.
 
 Why it stays: ``python benchmarks/bench_decoding.py`` times the client's decoding with these
 functions and with cattrs' own generated ones (``make_dict_structure_fn``) for the same
-records. Over three runs on the project's 2-core VM: 2.78-2.86 µs per history record with
-them, 3.40-3.54 µs without (1.21-1.23x the time), which is 1.32-1.38x msgspec against
-1.62-1.69x: without this module the decoding target of 1.5x msgspec is missed.
+records. Over seven runs on the project's 2-core VM (shared, so the figures move): 2.7-3.0 µs
+per history record with them, 4.2-4.4 µs without (1.47-1.53x the time), which is 1.29-1.43x
+msgspec against 1.93-2.09x: without this module the decoding target of 1.5x msgspec is missed.
 """
 
 from __future__ import annotations
@@ -34,18 +35,25 @@ import attrs
 
 from ._wire_values import (
     EPOCH,
+    MAX_WHOLE,
+    MONEY,
     datetime_hook,
     decimal_hook,
-    enum_or_str,
-    make_enum_or_str_hook,
+    enum_hook,
+    is_open_enum,
     optional_datetime_hook,
     optional_decimal_hook,
+    optional_text_hook,
+    text_hook,
     to_camel,
+    whole_hook,
 )
 
 __all__ = ["flat_record_hook", "slot_setters"]
 
 _MISSING: Any = object()
+#: Optional types whose hook reads ``None`` as ``None``.
+_NONE_IS_NONE = (Decimal | None, datetime | None, str | None)
 _fast_fn_serial = itertools.count()
 
 
@@ -59,8 +67,12 @@ def _field_expression(
     other value, so the two can never disagree.
     """
     name = f"f{index}"
-    if tp is str or tp is int:
-        return f"{tp.__name__}(v)", None
+    if tp is str:
+        return "v if type(v) is str else _text(v, None)", None
+    if tp == str | None:
+        return "v if type(v) is str else _optional_text(v, None)", None
+    if tp is int:
+        return "v if type(v) is int and -_W <= v <= _W else _whole(v, None)", None
     if tp is Decimal:
         return "_D(v) if type(v) is str else _decimal(v, None)", f"{name}.is_finite()"
     if tp == Decimal | None:
@@ -68,6 +80,8 @@ def _field_expression(
             "_D(v) if type(v) is str and v else _optional_decimal(v, None)",
             f"({name} is None or {name}.is_finite())",
         )
+    # An int timestamp outside the years 1-9999 raises OverflowError here, where the hook
+    # raises ValueError: both refuse it, and the converter names the field either way.
     if tp is datetime:
         return "_EPOCH + _TD(0, 0, 0, v) if type(v) is int else _datetime(v, None)", None
     if tp == datetime | None:
@@ -75,11 +89,10 @@ def _field_expression(
             "(_EPOCH + _TD(0, 0, 0, v) if v else None) if type(v) is int "
             "else _optional_datetime(v, None)"
         ), None
-    enum_cls = enum_or_str(tp)
-    if enum_cls is not None:
-        namespace[f"_members{index}"] = enum_cls._value2member_map_
-        namespace[f"_hook{index}"] = make_enum_or_str_hook(tp)
-        return f"_members{index}.get(v, v) if type(v) is str else _hook{index}(v, None)", None
+    if is_open_enum(tp):
+        namespace[f"_members{index}"] = tp._value2member_map_
+        namespace[f"_enum{index}"] = tp
+        return f"_members{index}.get(v) or _enum(v, _enum{index})", None
     return None
 
 
@@ -126,7 +139,7 @@ def flat_record_hook(cls: type[Any]) -> Callable[[Mapping[str, Any], Any], Any] 
     attrs.resolve_types(cls)
     namespace: dict[str, Any] = {
         "_cls": cls,
-        "_D": Decimal,
+        "_D": MONEY.create_decimal,  # exact and bounded, or a DecimalException
         "_TD": timedelta,
         "_EPOCH": EPOCH,
         "_MISSING": _MISSING,
@@ -134,6 +147,11 @@ def flat_record_hook(cls: type[Any]) -> Callable[[Mapping[str, Any], Any], Any] 
         "_optional_decimal": optional_decimal_hook,
         "_datetime": datetime_hook,
         "_optional_datetime": optional_datetime_hook,
+        "_enum": enum_hook,
+        "_text": text_hook,
+        "_optional_text": optional_text_hook,
+        "_whole": whole_hook,
+        "_W": MAX_WHOLE,
     }
     lines = ["def structure(o, _):"]
     checks: list[str] = []
@@ -148,6 +166,10 @@ def flat_record_hook(cls: type[Any]) -> Callable[[Mapping[str, Any], Any], Any] 
         key = to_camel(field.name)
         if field.default is attrs.NOTHING:
             lines.append(f"    v = o[{key!r}]")
+            lines.append(f"    f{index} = {expression}")
+        elif field.default is None and field.type in _NONE_IS_NONE:
+            # The field's hook reads null as None, its default: a missing key is null.
+            lines.append(f"    v = o.get({key!r})")
             lines.append(f"    f{index} = {expression}")
         else:
             namespace[f"_default{index}"] = field.default

@@ -3,8 +3,9 @@
 * camelCase keys from the wire map onto snake_case attributes through a factory hook, so the
   structuring code for each record class is generated once and then reused.
 * Each wire value is read by the hooks of :mod:`._wire_values`: ``Decimal`` never through
-  ``float``, millisecond timestamps as aware UTC datetimes, ``Enum | str`` keeping unknown
-  values as strings. Unknown keys are ignored.
+  ``float``, counts as exact whole numbers, millisecond timestamps as aware UTC datetimes,
+  ``null`` refused as text, enums keeping unknown values as unknown members. Unknown keys
+  are ignored. The page counts of :func:`structure_page` follow the rule of the counts.
 * Flat records get a structuring function written for them (:mod:`._codegen`); others
   get cattrs' own generated code.
 
@@ -28,16 +29,20 @@ from cattrs.gen import make_dict_structure_fn, override
 
 from .._exceptions import ResponseDecodeError, ResponseValidationError
 from ._codegen import flat_record_hook
+from ._enums import OpenStrEnum
 from ._models import Page
 from ._wire_values import (
     datetime_hook,
     decimal_hook,
-    enum_or_str,
-    make_enum_or_str_hook,
+    enum_hook,
     ms_to_datetime,
     optional_datetime_hook,
     optional_decimal_hook,
+    optional_text_hook,
+    text_hook,
     to_camel,
+    whole_hook,
+    whole_number,
 )
 
 __all__ = ["converter", "structure", "structure_list", "structure_page"]
@@ -56,9 +61,12 @@ def _build(
     conv.register_structure_hook(datetime, datetime_hook)
     conv.register_structure_hook(Decimal | None, optional_decimal_hook)
     conv.register_structure_hook(datetime | None, optional_datetime_hook)
-    conv.register_structure_hook_factory(
-        lambda t: enum_or_str(t) is not None, make_enum_or_str_hook
-    )
+    conv.register_structure_hook(str, text_hook)
+    conv.register_structure_hook(str | None, optional_text_hook)
+    conv.register_structure_hook(int, whole_hook)
+    # Singledispatch, like ``str``: a more specific class than ``str``, so it wins for the
+    # enums (cattrs' own enum hook would lose to the ``str`` hook, enums being strs).
+    conv.register_structure_hook(OpenStrEnum, enum_hook)
 
     def attrs_hook(cls: type[Any]) -> Callable[[Mapping[str, Any], Any], Any]:
         if flat_hooks and not detailed and not forbid_extra_keys:
@@ -136,14 +144,19 @@ def structure_list(endpoint: str, data: object, item_cls: type[T]) -> tuple[T, .
     return tuple(items)
 
 
-def _count(endpoint: str, data: Mapping[str, Any], key: str, default: int | None) -> int | None:
+def _count(endpoint: str, data: Mapping[str, Any], key: str, default: int) -> int:
+    """A page count: missing, null or ``""`` is ``default``; otherwise a whole number in
+    0..2**53-1 (see :data:`~._wire_values.MAX_WHOLE`), read by the records' own rule."""
     value = data.get(key)
     if value is None or value == "":
         return default
     try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ResponseValidationError(endpoint, key, f"not a whole number: {value!r}") from None
+        count = whole_number(value, "a count")
+    except (TypeError, ValueError) as exc:
+        raise ResponseValidationError(endpoint, key, str(exc)) from None
+    if count < 0:
+        raise ResponseValidationError(endpoint, key, f"a count cannot be negative: {count}")
+    return count
 
 
 def structure_page(
@@ -165,13 +178,18 @@ def structure_page(
     total_num = _count(endpoint, data, "totalNum", len(items))
     page_size = _count(endpoint, data, "pageSize", requested_size)
     # ``currentPage`` is not read at all: a wrong one (even "x") must not sink a walk.
-    assert total_page is not None and total_num is not None and page_size is not None
     # Servers leave ``currentPage`` out or get it wrong; the page we asked for is the truth.
+    request_time = None
+    if request_time_ms is not None:
+        try:
+            request_time = ms_to_datetime(request_time_ms)
+        except (TypeError, ValueError) as exc:
+            raise ResponseValidationError(endpoint, "requestTime", str(exc)) from None
     return Page(
         items=items,
         total_page=total_page,
         total_num=total_num,
         current_page=requested_page,
         page_size=page_size,
-        request_time=None if request_time_ms is None else ms_to_datetime(request_time_ms),
+        request_time=request_time,
     )

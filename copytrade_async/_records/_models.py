@@ -1,19 +1,41 @@
 """The records the API returns: frozen, slotted attrs classes with snake_case names.
 
 Money, prices, sizes, ratios, percentages and leverage are :class:`~decimal.Decimal`;
-timestamps are timezone-aware UTC :class:`~datetime.datetime`; counts are ``int``.
-A field the spec enumerates is typed ``Enum | str``: a value the spec does not list is kept
-as the plain string the server sent, so a new value on the exchange never crashes a bot.
+timestamps are timezone-aware UTC :class:`~datetime.datetime`; counts are ``int``. A field the
+exchange may leave out is ``X | None`` with a default of ``None``: an open history order has no
+``exit_price`` and no ``close_time`` yet, a trader may have no ``description``.
+
+A field the spec enumerates is typed with its enum (:mod:`._enums`), so ``order.status.value``
+and ``order.status is OrderStatus.OPEN`` type-check. A value the spec does not list never
+crashes a bot: it is read as an *unknown member* of that enum, an instance of the class (and a
+``str`` equal to what the server sent, so ``isinstance(x, str)`` and ``x == "partial"`` hold)
+whose ``.value`` is that string and whose ``.is_known`` is False. This is the forward-compatible
+enum of Fern's and discord.py's SDKs rather than openai-python's and stripe-python's, whose
+``Literal[...]`` fields hold plain strings at run time (no ``.value``) and whose types then
+claim the unknown value cannot happen. Keep a ``case _:`` in a ``match`` over an enum field.
+
+Every record (and :class:`Page`) leaves the library through ``to_dict()``,
+``to_dict(mode="json")`` and ``to_json()`` (:mod:`._json`).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Generic, TypeVar
 
 import attrs
+
+from ._enums import (
+    FollowStatus,
+    MarginMode,
+    OrderSide,
+    OrderStatus,
+    PositionSide,
+    RiskLevel,
+    TraderStatus,
+)
+from ._json import Record
 
 __all__ = [
     "Follow",
@@ -38,58 +60,8 @@ __all__ = [
 T = TypeVar("T")
 
 
-class PositionSide(StrEnum):
-    """The direction of a position."""
-
-    LONG = "long"
-    SHORT = "short"
-
-
-class OrderSide(StrEnum):
-    """The side of a copied order."""
-
-    BUY = "buy"
-    SELL = "sell"
-
-
-class MarginMode(StrEnum):
-    """How a position's margin is held: on its own (isolated) or shared (cross)."""
-
-    ISOLATED = "isolated"
-    CROSS = "cross"
-
-
-class RiskLevel(StrEnum):
-    """The exchange's risk rating of a trader."""
-
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-
-
-class TraderStatus(StrEnum):
-    """Whether a trader can be followed."""
-
-    ACTIVE = "active"
-    INACTIVE = "inactive"
-
-
-class FollowStatus(StrEnum):
-    """Whether a follow is copying its trader."""
-
-    ACTIVE = "active"
-    STOPPED = "stopped"
-
-
-class OrderStatus(StrEnum):
-    """Whether a copied order is still open."""
-
-    OPEN = "open"
-    CLOSED = "closed"
-
-
 @attrs.frozen
-class Trader:
+class Trader(Record):
     """One row of the trader list."""
 
     trader_id: str
@@ -99,13 +71,14 @@ class Trader:
     monthly_profit: Decimal
     win_rate: Decimal
     trading_days: int
-    risk_level: RiskLevel | str
-    status: TraderStatus | str
-    description: str = ""
+    risk_level: RiskLevel
+    status: TraderStatus
+    #: The trader's own words; None when the exchange sends none.
+    description: str | None = None
 
 
 @attrs.frozen
-class TraderStatistics:
+class TraderStatistics(Record):
     """A trader's track record: trades, wins, average holding time (the spec names no unit; the
     sandbox sends hours), maximum drawdown (percent) and Sharpe ratio."""
 
@@ -117,11 +90,11 @@ class TraderStatistics:
 
 
 @attrs.frozen
-class TraderPosition:
+class TraderPosition(Record):
     """An open position of a trader, as shown in the trader's details."""
 
     symbol: str
-    side: PositionSide | str
+    side: PositionSide
     size: Decimal
     entry_price: Decimal
     leverage: Decimal
@@ -137,72 +110,75 @@ class TraderDetail(Trader):
 
 
 @attrs.frozen
-class Follow:
+class Follow(Record):
     """A copy-trading relationship, as returned by ``follows.start``."""
 
     follow_id: str
     trader_id: str
     copy_amount: Decimal
     leverage: Decimal
-    margin_mode: MarginMode | str
-    status: FollowStatus | str
+    margin_mode: MarginMode
+    status: FollowStatus
 
 
 @attrs.frozen
-class FollowStopped:
+class FollowStopped(Record):
     """The answer to ``follows.stop``: the follow and its new status."""
 
     follow_id: str
-    status: FollowStatus | str
+    status: FollowStatus
 
 
 @attrs.frozen
-class FollowSettings:
+class FollowSettings(Record):
     """A follow's settings after ``follows.update``: take-profit and stop-loss are percentages
     of the copy amount (``None`` when not set)."""
 
     follow_id: str
     copy_amount: Decimal
     leverage: Decimal
-    status: FollowStatus | str
+    status: FollowStatus
     take_profit: Decimal | None = None
     stop_loss: Decimal | None = None
 
 
 @attrs.frozen
-class Position:
+class Position(Record):
     """An open position of a follow."""
 
     symbol: str
-    side: PositionSide | str
+    side: PositionSide
     size: Decimal
     entry_price: Decimal
     mark_price: Decimal
     unrealized_pnl: Decimal
     leverage: Decimal
-    margin_mode: MarginMode | str
+    margin_mode: MarginMode
     create_time: datetime
 
 
 @attrs.frozen
-class HistoryOrder:
+class HistoryOrder(Record):
     """A copied trade from the history."""
 
     order_id: str
     symbol: str
-    side: OrderSide | str
+    side: OrderSide
     size: Decimal
     entry_price: Decimal
-    exit_price: Decimal
+    #: Realised profit of a closed order; for an open one, what the exchange reports so far
+    #: (the sandbox reports the unrealised PnL at the mark).
     profit: Decimal
     leverage: Decimal
-    status: OrderStatus | str
+    status: OrderStatus
     create_time: datetime
+    #: None while the order is open (the exchange sends no exit price and no close time).
+    exit_price: Decimal | None = None
     close_time: datetime | None = None
 
 
 @attrs.frozen
-class Page(Generic[T]):
+class Page(Record, Generic[T]):
     """One page of a paginated list, with the server's own counts."""
 
     items: tuple[T, ...]

@@ -43,6 +43,26 @@ class FollowPosition:
         move = price - self.entry_price
         return (self.size * (move if self.side == "long" else -move)).quantize(PNL_QUANTUM)
 
+    def order_json(
+        self, exit_price: Decimal | None, profit: Decimal, close_ms: int | None
+    ) -> dict[str, object]:
+        """This copy as a history order: closed at ``exit_price``, or still open (no exit
+        price, no close time)."""
+        return {
+            "orderId": self.order_id,
+            "symbol": self.symbol,
+            "side": "buy" if self.side == "long" else "sell",
+            "size": fmt(self.size),
+            "entryPrice": fmt(self.entry_price),
+            # As the exchange sends an amount that is not set: an empty string.
+            "exitPrice": "" if exit_price is None else fmt(exit_price),
+            "profit": fmt(profit),
+            "leverage": str(self.leverage),
+            "status": "open" if close_ms is None else "closed",
+            "createTime": self.create_ms,
+            "closeTime": close_ms,
+        }
+
     def to_json(self, mark: Decimal) -> dict[str, object]:
         return {
             "symbol": self.symbol,
@@ -88,21 +108,7 @@ class Follow:
         self, position: FollowPosition, exit_price: Decimal, profit: Decimal, at_ms: int
     ) -> None:
         key = (at_ms, position.order_id)
-        record = Fragment(
-            {
-                "orderId": position.order_id,
-                "symbol": position.symbol,
-                "side": "buy" if position.side == "long" else "sell",
-                "size": fmt(position.size),
-                "entryPrice": fmt(position.entry_price),
-                "exitPrice": fmt(exit_price),
-                "profit": fmt(profit),
-                "leverage": str(position.leverage),
-                "status": "closed",
-                "createTime": position.create_ms,
-                "closeTime": at_ms,
-            }
-        )
+        record = Fragment(position.order_json(exit_price, profit, at_ms))
         if not self.history_keys or key > self.history_keys[-1]:
             self.history_keys.append(key)
             self.history.append(record)

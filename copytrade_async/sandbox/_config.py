@@ -72,6 +72,9 @@ class SandboxConfig:
     server's clock (``None`` turns the check off, for clients signing with real time against a
     clock that was advanced). ``trader_ids``, when given, names the traders (one per id, in id
     order, replacing ``traders``): ids that need percent-encoding test a bot's signing.
+    ``open_orders_in_history`` makes the history endpoint list a follow's open copies too, as
+    orders with ``status: "open"``, ``exitPrice: ""``, ``closeTime: null`` and the unrealised
+    PnL at the mark as ``profit`` (the exchange's history may do so; the spec does not say).
     """
 
     seed: int = 0
@@ -88,6 +91,7 @@ class SandboxConfig:
         default=30_000, validator=_optional_at_least(0)
     )
     trader_ids: tuple[str, ...] | None = attrs.field(default=None, converter=_trader_ids)
+    open_orders_in_history: bool = False
 
     @property
     def burst(self) -> int:

@@ -7,7 +7,6 @@ settings never change the books.
 
 from __future__ import annotations
 
-import bisect
 import random
 import threading
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from ._config import (
 )
 from ._errors import SandboxError
 from ._faults import FaultPlan, Faults, draw_fault
+from ._history import history_page
 from ._money import ctx
 from ._rules import (
     check_copy_amount,
@@ -343,17 +343,13 @@ class SandboxExchange:
         page_no: int = 1,
     ) -> dict[str, object]:
         """Closed trades with ``startTime <= closeTime <= endTime``, newest first (ties: the
-        higher orderId first)."""
+        higher orderId first). With ``config.open_orders_in_history``, the open copies whose
+        ``createTime`` is in the range as well, placed among them by that time."""
 
         def run() -> dict[str, object]:
             _, follow = self._follow(api_key, follow_id)
-            keys = follow.history_keys
-            low = 0 if start_time is None else bisect.bisect_left(keys, (start_time, ""))
-            high = len(keys) if end_time is None else bisect.bisect_left(keys, (end_time + 1, ""))
-            total = max(0, high - low)
-            first = (page_no - 1) * page_size
-            last = min(first + page_size, total)
-            items = [follow.history[high - 1 - k] for k in range(first, last)]
+            marks = self._sim.market.marks if self.config.open_orders_in_history else None
+            total, items = history_page(follow, marks, start_time, end_time, page_size, page_no)
             return page(total, page_size, page_no, items)
 
         return self._locked(run)

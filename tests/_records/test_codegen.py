@@ -182,6 +182,23 @@ odd_values = st.sampled_from(
         1.5,
         [],
         {},
+        # JSON numbers as the envelope reads them: fractions, whole ones, huge ones
+        Decimal("1000.7"),
+        Decimal("1000.0"),
+        "1000.7",
+        Decimal("1E+30"),
+        Decimal("-1E+17"),
+        "1e999999999",
+        Decimal("1E-999999"),
+        10**400,
+        -(10**17),
+        2**53,
+        2**53 - 1,
+        253_402_300_800_000,  # one millisecond past the year 9999
+        "²",
+        float("inf"),
+        float("nan"),
+        123456789,
     ]
 )
 

@@ -23,11 +23,11 @@ WIRE_NAMES = {
     "side": "side",
     "size": "size",
     "entry_price": "entryPrice",
-    "exit_price": "exitPrice",
     "profit": "profit",
     "leverage": "leverage",
     "status": "status",
     "create_time": "createTime",
+    "exit_price": "exitPrice",  # with the close time: neither is known while an order is open
     "close_time": "closeTime",
 }
 COLUMNS = list(WIRE_NAMES)

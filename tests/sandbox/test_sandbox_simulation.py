@@ -241,9 +241,9 @@ def test_high_leverage_positions_are_liquidated_at_their_margin() -> None:
 # ----- determinism --------------------------------------------------------------------------
 
 
-async def _script(seed: int) -> list[bytes]:
+async def _script(seed: int, **config: Any) -> list[bytes]:
     """A fixed sequence of requests; returns every raw response body."""
-    exchange = new_exchange(seed=seed)
+    exchange = new_exchange(seed=seed, **config)
     transport = httpx.ASGITransport(app=create_app(exchange))
     bodies: list[bytes] = []
     async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as client:
@@ -281,3 +281,9 @@ async def test_same_seed_same_calls_same_bytes() -> None:
     assert first == second
     assert any(b'"orderId"' in body for body in first)  # the script saw trades
     assert await _script(8) != first
+
+
+async def test_same_bytes_with_open_orders_in_history() -> None:
+    first = await _script(7, open_orders_in_history=True)
+    assert first == await _script(7, open_orders_in_history=True)
+    assert any(b'"status":"open"' in body for body in first)  # open orders were listed
