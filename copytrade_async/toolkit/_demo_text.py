@@ -33,11 +33,12 @@ def format_report(
     take_profit: Decimal,
     stop_loss: Decimal,
 ) -> str:
-    """The plain-text report of a demo run."""
+    """The plain-text report of a demo run (``report.exit_status`` is not part of it: the
+    command's exit code says it)."""
     lines = [f"copytrade demo: sandbox seed {report.seed}", "", *_traders_lines(report.ranking)]
     portfolio = report.portfolio
     if portfolio is None:
-        lines += ["", f"error: {report.error}", "", f"exit status {report.exit_status}", ""]
+        lines += ["", f"error: {report.error}", ""]
         return "\n".join(lines)
     lines += _chosen_lines(report)
     lines += _portfolio_lines(report, portfolio, risk_percent, leverage, take_profit, stop_loss)
@@ -45,7 +46,7 @@ def format_report(
     lines += _results_lines(report)
     if report.error is not None:
         lines += ["", f"error: {report.error}"]
-    lines += ["", f"exit status {report.exit_status}", ""]
+    lines.append("")  # the report ends with a newline; the exit status says how it went
     return "\n".join(lines)
 
 

@@ -144,7 +144,8 @@ def test_demo_runs_without_credentials_or_network() -> None:
     result = run_cli("demo", "--seed", "7")
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("copytrade demo: sandbox seed 7")
-    assert "exit status 0" in result.stdout
+    assert "4. Results (all follows stopped):" in result.stdout
+    assert "exit status" not in result.stdout  # the exit code says it
 
 
 def test_python_dash_m() -> None:
