@@ -8,18 +8,22 @@ never a float); datetimes as ISO 8601 in UTC with milliseconds and a ``Z``.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import attrs
 import click
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 
 __all__ = [
+    "Whole",
     "emit_json",
     "field_names",
     "flat_row",
+    "is_id",
     "print_fields",
     "print_records",
     "print_table",
@@ -61,42 +65,69 @@ def flat_row(record: Any) -> dict[str, str]:
 
 
 def stdout_console() -> Console:
-    # Piped output is not cut to 80 columns: a table written to a file keeps whole ids.
+    """A console on stdout, as wide as the terminal; piped, 200 columns (``COLUMNS`` if set),
+    so a table written to a file is not squeezed into 80."""
     console = Console()
-    if not console.is_terminal:
+    if not console.is_terminal and not os.environ.get("COLUMNS", "").strip().isdigit():
         console = Console(width=200)
     return console
+
+
+def is_id(name: str) -> bool:
+    """Whether a field holds an id (``trader_id``, ``follow_id``, ``order_id``)."""
+    return name == "id" or name.endswith("_id")
+
+
+class Whole(str):
+    """A table cell shown whole: never wrapped, never cut (an id ``follow start`` needs)."""
+
+    __slots__ = ()
 
 
 def print_table(
     title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, empty: str
 ) -> None:
-    rows = list(rows)
-    if not rows:
+    """A table on stdout, fitted to the console: a :class:`Whole` cell keeps its column at
+    least as wide as itself (a column of them never wraps); other cells wrap, and a word too
+    long is cut with ``…``."""
+    cells = [
+        [value if isinstance(value, Whole) else text(value) or "-" for value in row] for row in rows
+    ]
+    if not cells:
         click.echo(empty, err=True)
         return
     table = Table(title=title, title_justify="left")
-    for name in columns:
-        table.add_column(name, no_wrap=True)
-    for row in rows:
-        table.add_row(*(text(value) or "-" for value in row))
+    for index, name in enumerate(columns):
+        whole = [cell_len(row[index]) for row in cells if isinstance(row[index], Whole)]
+        table.add_column(name, no_wrap=len(whole) == len(cells), min_width=max(whole, default=None))
+    for row in cells:
+        table.add_row(*row)
     stdout_console().print(table)
 
 
+def _cell(name: str, value: Any) -> Any:
+    return Whole(text(value)) if is_id(name) and value else value
+
+
 def print_records(title: str, records: Sequence[Any], columns: Sequence[str] = ()) -> None:
-    """Records of one class as a table: ``columns`` (default every field), one row each."""
+    """Records of one class as a table: ``columns`` (default every field), one row each; an
+    id is never cut."""
     if not records:
         click.echo(f"{title}: none", err=True)
         return
     names = list(columns) or field_names(type(records[0]))
     headers = [name.replace("_", " ") for name in names]
     shown = [record.to_dict(mode="json") for record in records]
-    rows = [[values[name] for name in names] for values in shown]
+    rows = [[_cell(name, values[name]) for name in names] for values in shown]
     print_table(title, headers, rows, empty=f"{title}: none")
 
 
 def print_fields(title: str, record: Any, *, skip: Sequence[str] = ()) -> None:
-    """One record as a two-column table of its fields."""
+    """One record as a two-column table of its fields; values wrap, an id never does."""
     values = record.to_dict(mode="json")
-    rows = [(name.replace("_", " "), value) for name, value in values.items() if name not in skip]
+    rows = [
+        (name.replace("_", " "), _cell(name, value))
+        for name, value in values.items()
+        if name not in skip
+    ]
     print_table(title, ("field", "value"), rows, empty=f"{title}: nothing")
