@@ -18,7 +18,18 @@ __all__ = ["cli"]
 
 
 class _Root(click.Group):
-    """Every subcommand runs inside :func:`one_line_errors` (exit codes in the epilog)."""
+    """Parsing and every subcommand run inside :func:`one_line_errors` (exit codes in the
+    epilog): a usage error is one line too."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        with one_line_errors():
+            return super().make_context(info_name, args, parent, **extra)
 
     def invoke(self, ctx: click.Context) -> Any:
         with one_line_errors():

@@ -53,6 +53,13 @@ _OPTION_NAMES = {
 }
 
 
+#: Click 8.2+ raises NoArgsIsHelpError for a group run without a command (8.1 prints the help
+#: and exits 0 itself): the help is shown, not squeezed into one line.
+_HELP_FOR_NO_COMMAND: tuple[type[click.UsageError], ...] = tuple(
+    filter(None, [getattr(click.exceptions, "NoArgsIsHelpError", None)])
+)
+
+
 class CliError(Exception):
     """A problem the command itself found; reported as one line with ``exit_code``."""
 
@@ -72,6 +79,8 @@ def exit_code_for(exc: BaseException) -> int | None:
     """The exit code of an exception the command line reports in one line (None: not ours)."""
     if isinstance(exc, CliError):
         return exc.exit_code
+    if isinstance(exc, click.ClickException):  # a usage error, as click found it
+        return EXIT_USAGE
     if isinstance(exc, APIError):
         return EXIT_API_ERROR
     if isinstance(exc, APIConnectionError | ResponseDecodeError):
@@ -85,20 +94,37 @@ def exit_code_for(exc: BaseException) -> int | None:
     return None
 
 
+def _usage_message(exc: click.ClickException) -> str:
+    """Click's message in our style (``no such option '--x'``), then where to get help."""
+    text = " ".join(exc.format_message().split()).removesuffix(".")
+    if text[:1].isupper() and text[1:2].islower():  # "No such option", not "TRADER_ID"
+        text = text[0].lower() + text[1:]
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None and ctx.help_option_names:
+        text += f" ({ctx.command_path} {max(ctx.help_option_names, key=len)})"
+    return text
+
+
 def _message(exc: BaseException) -> str:
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted"
+    if isinstance(exc, click.ClickException):
+        return _usage_message(exc)
     text = " ".join(str(exc).split()) or type(exc).__name__
     return _cli_names(text) if isinstance(exc, ValueError) else text
 
 
 @contextmanager
 def one_line_errors() -> Iterator[None]:
-    """Report the library's errors, bad values and Ctrl-C as ``error: ...`` and exit with the
-    documented code; anything else (a bug) keeps its traceback."""
+    """Report the library's errors, usage errors, bad values and Ctrl-C as one line
+    (``error: ...``) and exit with the documented code; anything else (a bug) keeps its
+    traceback. A group run without a command shows its help, as click does (exit 2)."""
     try:
         yield
-    except (CopyTradeError, CliError, ValueError, KeyboardInterrupt) as exc:
+    except _HELP_FOR_NO_COMMAND as exc:
+        exc.show()
+        raise click.exceptions.Exit(exc.exit_code) from None
+    except (CopyTradeError, CliError, click.ClickException, ValueError, KeyboardInterrupt) as exc:
         code = exit_code_for(exc)
         assert code is not None
         prefix = "" if isinstance(exc, KeyboardInterrupt) else "error: "

@@ -87,4 +87,7 @@ def test_show_an_unknown_trader_is_an_api_error() -> None:
 def test_a_bad_choice_is_a_usage_error() -> None:
     result = run_cli("--sandbox", "traders", "list", "--sort-by", "luck")
     assert result.exit_code == 2
-    assert "Invalid value for '--sort-by'" in result.stderr
+    assert one_line(result) == (
+        "error: invalid value for '--sort-by': 'luck' is not one of 'profit', 'followers'"
+        " (cli traders list --help)"
+    )

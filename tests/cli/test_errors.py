@@ -1,0 +1,117 @@
+"""Every error is one line on stderr, usage errors too, and ``--help`` works everywhere."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import click
+import pytest
+
+from copytrade_async._cli._app import cli
+
+from .helpers import one_line, run_cli
+
+EXPORT = ("history", "export", "1")
+
+#: A command line with a usage error, what its one line says, and the command whose help it
+#: points to (None: click does not say which command found the error).
+USAGE_ERRORS = [
+    (("--bogus", "traders", "list"), "no such option '--bogus'", ""),
+    (("--timeout", "0", "traders", "list"), "invalid value for '--timeout'", ""),
+    (("nope",), "no such command 'nope'", ""),
+    (("traders", "nope"), "no such command 'nope'", "traders"),
+    (("traders", "list", "--bogus"), "no such option '--bogus'", "traders list"),
+    (("traders", "list", "--sort-by", "luck"), "invalid value for '--sort-by'", "traders list"),
+    (("traders", "list", "--sort-type", "up"), "invalid value for '--sort-type'", "traders list"),
+    (("traders", "list", "--limit", "0"), "invalid value for '--limit'", "traders list"),
+    (("traders", "list", "extra"), "got unexpected extra argument (extra)", "traders list"),
+    (("traders", "show"), "missing argument 'TRADER_ID'", "traders show"),
+    (("traders", "show", "1", "--bogus"), "no such option '--bogus'", "traders show"),
+    (("follow", "start"), "missing argument 'TRADER_ID'", "follow start"),
+    (("follow", "start", "1", "--leverage", "2"), "missing option '--amount'", "follow start"),
+    (("follow", "start", "1", "--amount"), "option '--amount' requires an argument", None),
+    (
+        ("follow", "start", "1", "--amount", "1", "--leverage", "1", "--margin-mode", "both"),
+        "invalid value for '--margin-mode'",
+        "follow start",
+    ),
+    (("follow", "stop"), "missing argument 'FOLLOW_ID'", "follow stop"),
+    (("follow", "stop", "1", "--bogus"), "no such option '--bogus'", "follow stop"),
+    (("follow", "update"), "missing argument 'FOLLOW_ID'", "follow update"),
+    (("follow", "update", "1", "--bogus"), "no such option '--bogus'", "follow update"),
+    (("positions",), "missing argument 'FOLLOW_ID'", "positions"),
+    (("positions", "1", "--bogus"), "no such option '--bogus'", "positions"),
+    (("history", "export"), "missing argument 'FOLLOW_ID'", "history export"),
+    ((*EXPORT, "--format", "xml"), "invalid value for '--format'", "history export"),
+    ((*EXPORT, "--page-size", "0"), "invalid value for '--page-size'", "history export"),
+    ((*EXPORT, "--start", "yesterday"), "invalid value for '--start'", "history export"),
+    (("sandbox", "serve", "--port", "70000"), "invalid value for '--port'", "sandbox serve"),
+    (("sandbox", "serve", "--bogus"), "no such option '--bogus'", "sandbox serve"),
+    (("demo", "--seed", "x"), "invalid value for '--seed'", "demo"),
+    (("demo", "--bogus"), "no such option '--bogus'", "demo"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("args", "message", "command"), USAGE_ERRORS)
+def test_a_usage_error_is_one_line_and_exit_2(
+    args: tuple[str, ...], message: str, command: str | None
+) -> None:
+    result = run_cli("--sandbox", *args)
+    assert result.exit_code == 2
+    line = one_line(result)
+    assert line.startswith(f"error: {message}"), line
+    if command is None:
+        assert line == f"error: {message}"
+    else:
+        path = " ".join(filter(None, ("cli", command)))  # CliRunner names the program "cli"
+        assert line.endswith(f" ({path} --help)"), line
+    assert "Usage:" not in line and "Error:" not in line
+
+
+def test_a_usage_error_names_the_program_as_it_was_run() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "copytrade_async", "traders", "list", "--sort-by", "luck"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr == (
+        "error: invalid value for '--sort-by': 'luck' is not one of 'profit', 'followers'"
+        " (python -m copytrade_async traders list --help)\n"
+    )
+
+
+def all_commands() -> list[tuple[str, ...]]:
+    """The path of every command and group, the root included."""
+    found: list[tuple[str, ...]] = []
+
+    def walk(command: click.Command, path: tuple[str, ...]) -> None:
+        found.append(path)
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                walk(sub, (*path, name))
+
+    walk(cli, ())
+    return found
+
+
+@pytest.mark.parametrize("path", all_commands(), ids=" ".join)
+def test_help_renders_for_every_command(path: tuple[str, ...]) -> None:
+    for flag in ("--help", "-h"):
+        result = run_cli(*path, flag)
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout.startswith(f"Usage: {' '.join(('cli', *path))} ")
+        assert result.stderr == ""
+
+
+@pytest.mark.parametrize("path", [(), ("traders",), ("follow",), ("history",), ("sandbox",)])
+def test_a_group_without_a_command_shows_its_help(path: tuple[str, ...]) -> None:
+    result = run_cli(*path)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"Usage: {' '.join(('cli', *path))} ")
+    assert "Commands:" in result.stderr
