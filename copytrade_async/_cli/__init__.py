@@ -8,6 +8,8 @@ Exit codes:
   credentials
 * 3: no usable answer: connection failure, timeout, or a response that cannot be decoded
 * 130: interrupted (Ctrl-C)
+* 141: the reader of the output stopped early (``copytrade ... | head -3``); no message, as a
+  Unix tool killed by SIGPIPE (a shell reports 128 + 13)
 
 Errors are one line on stderr, never a traceback. Data goes to stdout; messages and progress
 go to stderr.
@@ -31,9 +33,11 @@ def main(args: Sequence[str] | None = None, prog_name: str | None = None) -> Non
     """Run the command line (the ``copytrade`` console script)."""
     try:
         from ._app import cli
+        from ._streams import buffer_stdout
     except ImportError as exc:
         if (exc.name or "").partition(".")[0] not in _CLI_DEPENDENCIES:
             raise
         print(INSTALL_HINT, file=sys.stderr)
         raise SystemExit(2) from None
+    buffer_stdout()
     cli.main(args=args, prog_name=prog_name)

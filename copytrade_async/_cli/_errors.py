@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import click
 
 from .. import APIConnectionError, APIError, CopyTradeError, ResponseDecodeError
+from ._streams import silence_closed_streams
 
 __all__ = [
     "EPILOG",
     "EXIT_API_ERROR",
+    "EXIT_BROKEN_PIPE",
     "EXIT_CONNECTION",
     "EXIT_INTERRUPTED",
     "EXIT_USAGE",
@@ -28,6 +31,9 @@ EXIT_USAGE = 2
 #: No usable answer: connection failed, timed out, or the response could not be decoded.
 EXIT_CONNECTION = 3
 EXIT_INTERRUPTED = 130
+#: Whoever read stdout stopped early (``copytrade ... | head -3``). No message: 128 + SIGPIPE,
+#: what a shell reports for a Unix tool that the closed pipe killed.
+EXIT_BROKEN_PIPE = 141
 
 EPILOG = """\b
 Exit codes:
@@ -36,6 +42,7 @@ Exit codes:
   2    bad input: usage error, invalid value, missing credentials
   3    connection failure, timeout, or an undecodable response
   130  interrupted (Ctrl-C)
+  141  the reader of the output stopped early (| head): no message, as for SIGPIPE
 """
 
 #: The client's argument names, as the command line spells them.
@@ -118,15 +125,25 @@ def _message(exc: BaseException) -> str:
 def one_line_errors() -> Iterator[None]:
     """Report the library's errors, usage errors, bad values and Ctrl-C as one line
     (``error: ...``) and exit with the documented code; anything else (a bug) keeps its
-    traceback. A group run without a command shows its help, as click does (exit 2)."""
+    traceback. A group run without a command shows its help, as click does (exit 2). A closed
+    pipe (the reader of stdout or stderr left) ends quietly with ``EXIT_BROKEN_PIPE``."""
     try:
-        yield
+        try:
+            yield
+        finally:
+            sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
     except _HELP_FOR_NO_COMMAND as exc:
         exc.show()
         raise click.exceptions.Exit(exc.exit_code) from None
+    except BrokenPipeError:
+        silence_closed_streams()
+        raise click.exceptions.Exit(EXIT_BROKEN_PIPE) from None
     except (CopyTradeError, CliError, click.ClickException, ValueError, KeyboardInterrupt) as exc:
         code = exit_code_for(exc)
         assert code is not None
         prefix = "" if isinstance(exc, KeyboardInterrupt) else "error: "
-        click.echo(f"{prefix}{_message(exc)}", err=True)
+        try:
+            click.echo(f"{prefix}{_message(exc)}", err=True)
+        except BrokenPipeError:  # nobody reads stderr: the exit code still says what failed
+            silence_closed_streams()
         raise click.exceptions.Exit(code) from None

@@ -20,12 +20,11 @@ from pathlib import Path
 from typing import IO
 
 import click
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .. import MAX_PAGE_SIZE, AsyncCopyTradeClient, HistoryOrder
 from ._context import CliState, pass_state
-from ._output import field_names, flat_row
+from ._output import CliConsole, field_names, flat_row
 
 __all__ = ["history", "parse_time"]
 
@@ -135,7 +134,7 @@ def _plural(count: int, noun: str) -> str:
 
 
 def _progress() -> Progress:
-    console = Console(stderr=True)
+    console = CliConsole(stderr=True)
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),

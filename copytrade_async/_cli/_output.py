@@ -7,6 +7,7 @@ never a float); datetimes as ISO 8601 in UTC with milliseconds and a ``Z``.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from collections.abc import Iterable, Sequence
@@ -19,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 __all__ = [
+    "CliConsole",
     "Whole",
     "emit_json",
     "field_names",
@@ -64,12 +66,21 @@ def flat_row(record: Any) -> dict[str, str]:
     return {name: text(value) for name, value in record.to_dict(mode="json").items()}
 
 
+class CliConsole(Console):
+    """A rich console that lets a closed pipe raise :class:`BrokenPipeError`, for the command
+    line to exit as it documents (rich itself would exit 1, the code of an exchange error)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True  # nothing more to write
+        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+
 def stdout_console() -> Console:
     """A console on stdout, as wide as the terminal; piped, 200 columns (``COLUMNS`` if set),
     so a table written to a file is not squeezed into 80."""
-    console = Console()
+    console = CliConsole()
     if not console.is_terminal and not os.environ.get("COLUMNS", "").strip().isdigit():
-        console = Console(width=200)
+        console = CliConsole(width=200)
     return console
 
 
