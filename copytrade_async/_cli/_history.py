@@ -1,9 +1,11 @@
 """``copytrade history export``: every closed trade of a follow, as CSV or JSON lines.
 
-The walk goes page by page (``totalPage`` from the first page sizes the progress bar, drawn on
-stderr). ``endTime`` is pinned by the client, and the paginator drops an ``orderId`` it has
-handed out already, so a trade closing during the export neither shifts nor repeats rows. A
-file is written beside its destination and renamed into place at the end: a failed export
+The walk goes page by page; the progress bar, drawn on stderr, counts records toward the
+``totalNum`` of the first page. ``endTime`` is pinned by the client, and the paginator drops an
+``orderId`` it has handed out already, so a trade closing during the export neither shifts nor
+repeats rows. Nothing is written before the first page has arrived: an export that fails at
+once leaves stdout empty, and one of no trade writes the CSV header alone (JSON lines: nothing).
+A file is written beside its destination and renamed into place at the end: a failed export
 never leaves a partial file.
 """
 
@@ -20,7 +22,17 @@ from pathlib import Path
 from typing import IO
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
 
 from .. import MAX_PAGE_SIZE, AsyncCopyTradeClient, HistoryOrder
 from ._context import CliState, pass_state
@@ -109,17 +121,21 @@ def export(
             follow_id, start_time=start, end_time=end, page_size=page_size
         )
         records = pages = 0
+        total: int | None = None
+        write: Callable[[HistoryOrder], None] | None = None
         with _destination(output) as stream, _progress() as progress:
-            write = _writer(fmt, stream)
             task = progress.add_task("history", total=None)
             async for page in paginator.pages():  # each order once: the paginator de-duplicates
+                if write is None:  # the first page: the total, then the header, if any
+                    total = page.total_num if page.total_num >= len(page.items) else None
+                    write = _writer(fmt, stream)
                 pages += 1
-                progress.update(
-                    task, total=max(page.total_page, pages), completed=pages, refresh=True
-                )
                 for order in page.items:
                     write(order)
                 records += len(page.items)
+                if total is not None:
+                    total = max(total, records)  # never past 100%
+                progress.update(task, total=total, completed=records, refresh=True)
         return records, pages
 
     count, pages = state.run(walk)
@@ -133,17 +149,30 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-def _progress() -> Progress:
-    console = CliConsole(stderr=True)
+class _RateColumn(ProgressColumn):
+    """Records exported per second."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        rate = "?" if speed is None else f"{speed:,.0f}"
+        return Text(f"{rate} records/s", style="progress.data.speed")
+
+
+def _progress(console: Console | None = None) -> Progress:
+    """Records exported, of the total the first page announced, with the rate and the time
+    left; drawn on stderr, only on a terminal (a log file gets the summary line only)."""
+    console = console or CliConsole(stderr=True)
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("pages"),
-        TimeElapsedColumn(),
+        TextColumn("records"),
+        _RateColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
         console=console,
         transient=True,
-        disable=not console.is_terminal,  # a log file gets the summary line only
+        disable=not console.is_terminal,
     )
 
 

@@ -5,16 +5,22 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from rich.console import Console
+from rich.progress import Progress, TaskID
 
+from copytrade_async._cli import _history as history_module
 from copytrade_async.sandbox import SANDBOX_API_KEY, SandboxExchange
 
 from .helpers import one_line, run_cli, start_follow
+
+make_progress = history_module._progress
 
 #: The CSV header and JSON keys, with the exchange's name of each field.
 WIRE_NAMES = {
@@ -114,11 +120,78 @@ def test_progress_bar_goes_to_stderr_and_stdout_stays_clean(
 ) -> None:
     follow_id, wire = traded
     monkeypatch.setenv("TTY_COMPATIBLE", "1")  # rich draws the bar as on a terminal
+    monkeypatch.setenv("NO_COLOR", "1")
     result = run_cli("history", "export", follow_id, "--page-size", "5", exchange=exchange)
     assert result.exit_code == 0
     check_rows(list(csv.DictReader(io.StringIO(result.stdout))), wire)
-    pages = -(-len(wire) // 5)
-    assert f"{pages}/{pages}" in result.stderr and "pages" in result.stderr
+    n = len(wire)
+    assert f"{n}/{n} records" in result.stderr and "records/s" in result.stderr
+
+
+def test_progress_counts_records_toward_the_first_pages_total(
+    exchange: SandboxExchange,
+    traded: tuple[str, list[dict[str, Any]]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    follow_id, wire = traded
+    screen = io.StringIO()
+    terminal = Console(file=screen, force_terminal=True, color_system=None, width=120)
+    made: list[Progress] = []
+    updates: list[dict[str, Any]] = []
+
+    def progress_on_a_terminal(console: Console | None = None) -> Progress:
+        progress = make_progress(terminal)
+        update = progress.update
+
+        def record(task: TaskID, **fields: Any) -> None:
+            updates.append(fields)
+            update(task, **fields)
+
+        monkeypatch.setattr(progress, "update", record)
+        made.append(progress)
+        return progress
+
+    monkeypatch.setattr(history_module, "_progress", progress_on_a_terminal)
+    result = run_cli("history", "export", follow_id, "--page-size", "7", exchange=exchange)
+    assert result.exit_code == 0, result.stderr
+    n = len(wire)
+    # From the first page on, the bar counts records toward the total the first page gave.
+    assert [(u["completed"], u["total"]) for u in updates] == [
+        (min(done, n), n) for done in range(7, n + 7, 7)
+    ]
+    (progress,) = made
+    (task,) = progress.tasks
+    assert task.completed == task.total == n and task.finished
+    assert progress.live.console is terminal  # on the console the command was given
+    kinds = {type(column).__name__ for column in progress.columns}
+    assert {"BarColumn", "MofNCompleteColumn", "TimeRemainingColumn"} <= kinds
+    drawn = screen.getvalue()
+    assert f"{n}/{n} records" in drawn
+    assert re.search(r"\d[\d,]* records/s", drawn), drawn  # the rate
+    assert re.search(r"eta \d+:\d\d:\d\d", drawn), drawn  # the time remaining
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_an_export_that_fails_at_once_writes_nothing_to_stdout(fmt: str) -> None:
+    result = run_cli("--sandbox", "history", "export", "77", "--format", fmt)
+    assert result.exit_code == 1
+    assert one_line(result) == "error: history.list: code 40034: follow not found (HTTP 400)"
+
+
+def test_an_export_of_no_trade_is_a_header_or_nothing(
+    exchange: SandboxExchange, tmp_path: Path
+) -> None:
+    follow_id = start_follow(exchange, exchange.trader_ids(active=True)[0])  # nothing closed yet
+    as_csv = run_cli("history", "export", follow_id, exchange=exchange)
+    assert as_csv.exit_code == 0, as_csv.stderr
+    assert as_csv.stdout == ",".join(COLUMNS) + "\n"  # an empty table, still a CSV file
+    assert as_csv.stderr == "exported 0 trades (1 page) to stdout\n"
+    as_jsonl = run_cli("history", "export", follow_id, "--format", "jsonl", exchange=exchange)
+    assert as_jsonl.exit_code == 0 and as_jsonl.stdout == ""
+    target = tmp_path / "empty.csv"
+    to_file = run_cli("history", "export", follow_id, "-o", str(target), exchange=exchange)
+    assert to_file.exit_code == 0 and to_file.stdout == ""
+    assert target.read_text() == ",".join(COLUMNS) + "\n"
 
 
 def test_export_errors(tmp_path: Path) -> None:
