@@ -1,4 +1,5 @@
-"""Every error is one line on stderr, usage errors too, and ``--help`` works everywhere."""
+"""Every error is one line on stderr (usage errors and the library's own errors too), and
+``--help`` works everywhere."""
 
 from __future__ import annotations
 
@@ -8,7 +9,16 @@ import sys
 import click
 import pytest
 
+import copytrade_async
+from copytrade_async import (
+    APIConnectionError,
+    APIError,
+    CopyTradeError,
+    ResponseDecodeError,
+    ResponseValidationError,
+)
 from copytrade_async._cli._app import cli
+from copytrade_async._cli._context import CliState
 
 from .helpers import one_line, run_cli
 
@@ -115,3 +125,38 @@ def test_a_group_without_a_command_shows_its_help(path: tuple[str, ...]) -> None
     assert result.stdout == ""
     assert result.stderr.startswith(f"Usage: {' '.join(('cli', *path))} ")
     assert "Commands:" in result.stderr
+
+
+def library_errors() -> list[type[CopyTradeError]]:
+    """Every exception class the library exports."""
+    found = [getattr(copytrade_async, name) for name in copytrade_async.__all__]
+    return [c for c in found if isinstance(c, type) and issubclass(c, CopyTradeError)]
+
+
+def raised(cls: type[CopyTradeError]) -> CopyTradeError:
+    """An instance of ``cls``, with a message on two lines."""
+    if issubclass(cls, APIError):
+        return cls("follows.start", "80003", "Insufficient\nbalance", http_status=400)
+    if issubclass(cls, ResponseValidationError):
+        return cls("traders.list", "data.list[0].winRate", "not a\ndecimal")
+    if issubclass(cls, ResponseDecodeError):
+        return cls("traders.list", "not\nJSON", http_status=200)
+    if issubclass(cls, APIConnectionError):
+        return cls("traders.list", "connection\nfailed")
+    return cls("went\nwrong")
+
+
+@pytest.mark.parametrize("cls", library_errors(), ids=lambda cls: cls.__name__)
+def test_every_library_error_is_one_line_with_a_documented_code(
+    cls: type[CopyTradeError], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    error = raised(cls)
+
+    def fail(self: CliState, body: object) -> None:
+        raise error
+
+    monkeypatch.setattr(CliState, "run", fail)
+    result = run_cli("--sandbox", "traders", "list")
+    no_answer = issubclass(cls, APIConnectionError | ResponseDecodeError)
+    assert result.exit_code == (3 if no_answer else 1)
+    assert one_line(result) == "error: " + " ".join(str(error).split())
