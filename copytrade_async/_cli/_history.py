@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import IO
 
 import click
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -158,10 +157,10 @@ class _RateColumn(ProgressColumn):
         return Text(f"{rate} records/s", style="progress.data.speed")
 
 
-def _progress(console: Console | None = None) -> Progress:
+def _progress() -> Progress:
     """Records exported, of the total the first page announced, with the rate and the time
     left; drawn on stderr, only on a terminal (a log file gets the summary line only)."""
-    console = console or CliConsole(stderr=True)
+    console = CliConsole(stderr=True)
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -66,3 +68,22 @@ def start_follow(exchange: SandboxExchange, trader_id: str, *options: str) -> st
     follow_id = json_of(run_cli("--json", *args, exchange=exchange))["follow_id"]
     assert isinstance(follow_id, str)
     return follow_id
+
+
+def busiest_follow(exchange: SandboxExchange, half_hours: int) -> str:
+    """Follow eight active traders at 2x, let ``half_hours`` of market pass; the follow with
+    the most closed trades."""
+    follow_ids = [
+        start_follow(exchange, trader_id, "--leverage", "2")
+        for trader_id in exchange.trader_ids(active=True)[:8]
+    ]
+    for _ in range(half_hours):
+        exchange.advance(1800)
+    return max(follow_ids, key=lambda f: exchange.follow_info(f).closed_trades)
+
+
+def python(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run this Python with ``args`` (``-m copytrade_async ...``) and capture its output."""
+    return subprocess.run(
+        [sys.executable, *args], capture_output=True, text=True, timeout=30, check=False
+    )

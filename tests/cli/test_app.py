@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,7 +13,7 @@ from copytrade_async import APIConnectionError, APIError, APITimeoutError, Respo
 from copytrade_async._cli._context import CliState
 from copytrade_async._cli._errors import CliError, exit_code_for
 
-from .helpers import CREDENTIAL_VARS, one_line, run_cli
+from .helpers import CREDENTIAL_VARS, one_line, python, run_cli
 
 
 class NotTheExchange(BaseHTTPRequestHandler):
@@ -149,13 +147,7 @@ def test_demo_runs_without_credentials_or_network() -> None:
 
 
 def test_python_dash_m() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "copytrade_async", "--help"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    done = python("-m", "copytrade_async", "--help")
     assert done.returncode == 0, done.stderr
     assert "Usage: python -m copytrade_async" in done.stdout and "Exit codes:" in done.stdout
 
@@ -166,13 +158,7 @@ def test_python_dash_m_without_the_cli_extra() -> None:
         "import runpy, sys; sys.modules['click'] = None;"
         " runpy.run_module('copytrade_async', run_name='__main__', alter_sys=True)"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code, "traders", "list"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    done = python("-c", code, "traders", "list")
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr == (

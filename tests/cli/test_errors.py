@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import click
 import pytest
 
@@ -20,7 +17,7 @@ from copytrade_async import (
 from copytrade_async._cli._app import cli
 from copytrade_async._cli._context import CliState
 
-from .helpers import one_line, run_cli
+from .helpers import one_line, python, run_cli
 
 EXPORT = ("history", "export", "1")
 
@@ -80,13 +77,7 @@ def test_a_usage_error_is_one_line_and_exit_2(
 
 
 def test_a_usage_error_names_the_program_as_it_was_run() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "copytrade_async", "traders", "list", "--sort-by", "luck"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    done = python("-m", "copytrade_async", "traders", "list", "--sort-by", "luck")
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr == (

@@ -12,13 +12,12 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from rich.console import Console
 from rich.progress import Progress, TaskID
 
 from copytrade_async._cli import _history as history_module
 from copytrade_async.sandbox import SANDBOX_API_KEY, SandboxExchange
 
-from .helpers import one_line, run_cli, start_follow
+from .helpers import busiest_follow, one_line, run_cli, start_follow
 
 make_progress = history_module._progress
 
@@ -48,13 +47,7 @@ def ms(text: str) -> int:
 @pytest.fixture
 def traded(exchange: SandboxExchange) -> tuple[str, list[dict[str, Any]]]:
     """A stopped follow with a few dozen closed trades, and its history as the wire has it."""
-    follow_ids = [
-        start_follow(exchange, trader_id, "--leverage", "2")
-        for trader_id in exchange.trader_ids(active=True)[:8]
-    ]
-    for _ in range(48):
-        exchange.advance(1800)  # a simulated day
-    follow_id = max(follow_ids, key=lambda f: exchange.follow_info(f).closed_trades)
+    follow_id = busiest_follow(exchange, half_hours=48)  # a simulated day
     assert run_cli("follow", "stop", follow_id, exchange=exchange).exit_code == 0
     raw = exchange.history(SANDBOX_API_KEY, follow_id, page_size=100)
     records = [dict(item) for item in cast("list[Mapping[str, Any]]", raw["list"])]
@@ -113,7 +106,7 @@ def test_export_between_times(
     assert 0 < len(rows) < len(wire)
 
 
-def test_progress_bar_goes_to_stderr_and_stdout_stays_clean(
+def test_progress_counts_records_on_stderr_and_stdout_stays_clean(
     exchange: SandboxExchange,
     traded: tuple[str, list[dict[str, Any]]],
     monkeypatch: pytest.MonkeyPatch,
@@ -121,26 +114,12 @@ def test_progress_bar_goes_to_stderr_and_stdout_stays_clean(
     follow_id, wire = traded
     monkeypatch.setenv("TTY_COMPATIBLE", "1")  # rich draws the bar as on a terminal
     monkeypatch.setenv("NO_COLOR", "1")
-    result = run_cli("history", "export", follow_id, "--page-size", "5", exchange=exchange)
-    assert result.exit_code == 0
-    check_rows(list(csv.DictReader(io.StringIO(result.stdout))), wire)
-    n = len(wire)
-    assert f"{n}/{n} records" in result.stderr and "records/s" in result.stderr
-
-
-def test_progress_counts_records_toward_the_first_pages_total(
-    exchange: SandboxExchange,
-    traded: tuple[str, list[dict[str, Any]]],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    follow_id, wire = traded
-    screen = io.StringIO()
-    terminal = Console(file=screen, force_terminal=True, color_system=None, width=120)
+    monkeypatch.setenv("COLUMNS", "120")
     made: list[Progress] = []
     updates: list[dict[str, Any]] = []
 
-    def progress_on_a_terminal(console: Console | None = None) -> Progress:
-        progress = make_progress(terminal)
+    def recorded() -> Progress:
+        progress = make_progress()
         update = progress.update
 
         def record(task: TaskID, **fields: Any) -> None:
@@ -151,9 +130,10 @@ def test_progress_counts_records_toward_the_first_pages_total(
         made.append(progress)
         return progress
 
-    monkeypatch.setattr(history_module, "_progress", progress_on_a_terminal)
+    monkeypatch.setattr(history_module, "_progress", recorded)
     result = run_cli("history", "export", follow_id, "--page-size", "7", exchange=exchange)
     assert result.exit_code == 0, result.stderr
+    check_rows(list(csv.DictReader(io.StringIO(result.stdout))), wire)
     n = len(wire)
     # From the first page on, the bar counts records toward the total the first page gave.
     assert [(u["completed"], u["total"]) for u in updates] == [
@@ -162,13 +142,13 @@ def test_progress_counts_records_toward_the_first_pages_total(
     (progress,) = made
     (task,) = progress.tasks
     assert task.completed == task.total == n and task.finished
-    assert progress.live.console is terminal  # on the console the command was given
     kinds = {type(column).__name__ for column in progress.columns}
     assert {"BarColumn", "MofNCompleteColumn", "TimeRemainingColumn"} <= kinds
-    drawn = screen.getvalue()
+    drawn = result.stderr
     assert f"{n}/{n} records" in drawn
     assert re.search(r"\d[\d,]* records/s", drawn), drawn  # the rate
     assert re.search(r"eta \d+:\d\d:\d\d", drawn), drawn  # the time remaining
+    assert drawn.endswith(f"exported {n} trades ({-(-n // 7)} pages) to stdout\n")
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])

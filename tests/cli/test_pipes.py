@@ -18,7 +18,7 @@ import pytest
 from copytrade_async._cli._errors import EXIT_BROKEN_PIPE
 from copytrade_async.sandbox import SandboxConfig, SandboxExchange, SandboxServer
 
-from .helpers import start_follow
+from .helpers import busiest_follow
 
 PIPE_SIZE = 4096
 
@@ -72,13 +72,7 @@ def served_history() -> Iterator[tuple[str, dict[str, str]]]:
     exchange = SandboxExchange(
         SandboxConfig(seed=11, traders=40, rate_limit=None, timestamp_tolerance_ms=None)
     )
-    follow_ids = [
-        start_follow(exchange, trader_id, "--leverage", "2")
-        for trader_id in exchange.trader_ids(active=True)[:8]
-    ]
-    for _ in range(96):
-        exchange.advance(1800)  # two simulated days
-    follow_id = max(follow_ids, key=lambda f: exchange.follow_info(f).closed_trades)
+    follow_id = busiest_follow(exchange, half_hours=96)  # two simulated days
     assert exchange.follow_info(follow_id).closed_trades > 40
     server = SandboxServer(exchange).start_thread()
     creds = exchange.credentials
