@@ -49,6 +49,7 @@ __all__ = [
 #: exchange's error table, as ccxt maps it to AuthenticationError or InvalidNonce).
 AUTH_CODES = frozenset(
     {"40001", "40002", "40003", "40005", "40006", "40008", "40009", "40011", "40012", "40037"}
+    | {"40099"}  # "exchange environment is incorrect": a demo key used live, or a live key as demo
 )
 TIMESTAMP_EXPIRED = "40008"
 

@@ -9,8 +9,10 @@
     exchange.advance(3600)                # one simulated hour: markets move, traders trade
 
 ``sandbox_client(seed=7)`` gives an :class:`~copytrade_async.AsyncCopyTradeClient` wired to a
-fresh in-process exchange (``client.exchange``). The default account signs with
-:data:`SANDBOX_API_KEY`, :data:`SANDBOX_API_SECRET` and :data:`SANDBOX_PASSPHRASE`.
+fresh in-process exchange (``client.exchange``). Every exchange opens a live account
+(:data:`LIVE_CREDENTIALS`, also :data:`SANDBOX_API_KEY`, :data:`SANDBOX_API_SECRET` and
+:data:`SANDBOX_PASSPHRASE`) and a demo one (:data:`DEMO_CREDENTIALS`), whose requests must carry
+``paptrading: 1``: ``sandbox_client(account="demo")`` signs with it.
 :class:`Faults` injects latency and failures; :func:`serve` and :class:`SandboxServer` run the
 app under uvicorn.
 """
@@ -22,6 +24,8 @@ from ._app import SandboxApp, SandboxConnectionDropped, create_app
 from ._client import SandboxClient, sandbox_client
 from ._clock import ManualClock, SandboxClock, WallClock
 from ._config import (
+    DEMO_CREDENTIALS,
+    LIVE_CREDENTIALS,
     SANDBOX_API_KEY,
     SANDBOX_API_SECRET,
     SANDBOX_PASSPHRASE,
@@ -35,6 +39,8 @@ from ._server import SandboxServer, serve
 from ._stats import SandboxStats
 
 __all__ = [
+    "DEMO_CREDENTIALS",
+    "LIVE_CREDENTIALS",
     "SANDBOX_API_KEY",
     "SANDBOX_API_SECRET",
     "SANDBOX_PASSPHRASE",

@@ -151,7 +151,7 @@ class FollowView:
 
 @attrs.frozen
 class AccountView:
-    """A snapshot of one account's balances."""
+    """A snapshot of one account's balances; ``demo`` for a demo (paper trading) account."""
 
     api_key: str
     deposited: Decimal
@@ -159,10 +159,12 @@ class AccountView:
     reserved: Decimal
     realized_pnl: Decimal
     active_follows: int
+    demo: bool = False
 
     def to_json(self) -> dict[str, object]:
         return {
             "apiKey": self.api_key,
+            "demo": self.demo,
             "deposited": fmt(self.deposited),
             "available": fmt(self.available),
             "reserved": fmt(self.reserved),
@@ -176,6 +178,8 @@ class Account:
     api_key: str
     api_secret: str = attrs.field(repr=False)
     passphrase: str = attrs.field(repr=False)
+    #: A demo (paper trading) key: its requests must carry ``paptrading: 1``, a live key's not.
+    demo: bool = False
     deposited: Decimal = Decimal(0)
     available: Decimal = Decimal(0)
     reserved: Decimal = Decimal(0)
@@ -227,6 +231,7 @@ class Account:
             reserved=self.reserved,
             realized_pnl=self.realized_pnl,
             active_follows=len(self.active_by_trader),
+            demo=self.demo,
         )
 
     def invariant_errors(self) -> list[str]:

@@ -4,9 +4,14 @@ process. They are never faulted, rate limited or counted in the stats.
 * ``GET /sandbox/stats`` and ``POST /sandbox/stats/reset``
 * ``GET /sandbox/faults`` and ``POST /sandbox/faults`` (a JSON object of :class:`Faults` fields;
   fields left out take their defaults, so ``{}`` clears every fault)
-* ``POST /sandbox/advance`` with ``{"seconds": n}`` (only with a :class:`ManualClock`)
-* ``GET /sandbox/account?apiKey=...`` (the default account without ``apiKey``)
+* ``POST /sandbox/advance`` with ``{"seconds": n}`` (only with a :class:`ManualClock`; at most
+  :attr:`SandboxConfig.max_advance_seconds`, two simulated days by default)
+* ``GET /sandbox/account?apiKey=...`` (the default live account without ``apiKey``)
 * ``GET /sandbox/time``
+
+Their input is checked as the API's is: anything that is not what is asked for (not a JSON
+object, a string or ``true`` for a number, a number out of its bound, ``NaN``) is code 40020
+"Parameter error: ..." with HTTP 400, and nothing changes.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import attrs
 from ._config import SANDBOX_API_KEY
 from ._errors import SandboxError
 from ._exchange import SandboxExchange
-from ._faults import Faults
+from ._faults import MAX_CLOCK_OFFSET_MS, Faults
 from ._params import parse_body, parse_query
 from ._wire import Response, error, success
 
@@ -32,14 +37,28 @@ def faults_json(faults: Faults) -> dict[str, object]:
     return attrs.asdict(faults)
 
 
+def _number(name: str, value: object) -> Decimal:
+    """A JSON number of the body (an int, or a Decimal for one with a fraction or exponent)."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        raise SandboxError.parameter(f"{name} must be a number")
+    return Decimal(value)
+
+
 def _faults_from(body: dict[str, object]) -> Faults:
     values: dict[str, float | int] = {}
     for name, value in body.items():
         if name not in _FAULT_FIELDS:
-            raise SandboxError.parameter(f"unknown fault {name!r}")
-        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-            raise SandboxError.parameter(f"{name} must be a number")
-        values[name] = int(value) if name == "clock_offset_ms" else float(value)
+            raise SandboxError.parameter(f"unknown fault {name[:40]!r}")
+        number = _number(name, value)
+        if name != "clock_offset_ms":
+            values[name] = float(number)  # huge is inf, which Faults refuses
+        elif number == number.to_integral_value() and abs(number) <= MAX_CLOCK_OFFSET_MS:
+            values[name] = int(number)
+        else:
+            raise SandboxError.parameter(
+                f"clock_offset_ms must be a whole number of ms, at most {MAX_CLOCK_OFFSET_MS}"
+                " either way"
+            )
     try:
         return Faults(**values)  # type: ignore[arg-type]
     except ValueError as exc:
@@ -69,12 +88,10 @@ def _dispatch(exchange: SandboxExchange, method: str, name: str, query: str, bod
         exchange.faults = _faults_from(parse_body(body))
         return faults_json(exchange.faults)
     if route == ("POST", "advance"):
-        seconds = parse_body(body).get("seconds")
-        if isinstance(seconds, bool) or not isinstance(seconds, int | Decimal) or seconds < 0:
-            raise SandboxError.parameter("seconds must be a number, at least 0")
+        seconds = _number("seconds", parse_body(body).get("seconds"))
         try:
-            exchange.advance(float(seconds))
-        except TypeError as exc:
+            exchange.advance(float(seconds))  # huge is inf, which advance refuses
+        except (TypeError, ValueError) as exc:
             raise SandboxError.parameter(str(exc)) from None
         return {"nowMs": exchange.now_ms()}
     if route == ("GET", "time"):

@@ -21,9 +21,24 @@ what is wrong                              code   HTTP status and message
 ``ACCESS-PASSPHRASE`` wrong                40012  401 "apikey/password is incorrect"
 ``ACCESS-SIGN`` missing or empty           40003  400 "signature cannot be empty"
 ``ACCESS-SIGN`` wrong                      40009  400 "sign signature error"
+key and ``paptrading`` disagree            40099  400 "exchange environment is incorrect: ..."
 =========================================  =====  ==========================================
 
 40009 answers HTTP 400, as the exchange does; the others keep the sandbox's earlier 401.
+
+The environment comes last, once the request is known to come from the key's owner. A demo
+(paper trading) key must send ``paptrading: 1`` and a live key must not: ``paptrading: 0`` or
+no header at all is live. Any other value is refused whatever the key (a bot that believes it
+sends a demo flag must never be taken for live). The messages name the mismatch: "demo API key
+used without paptrading: 1", "live API key used with paptrading: 1", "paptrading must be 1
+(demo) or 0 (live)".
+
+40099 "exchange environment is incorrect" is the exchange's own answer to a key used in the
+wrong environment: ccxt users quote it verbatim (ccxt issues 25004 and 25502: a demo key
+without the header; ccxt's error table has no entry for it, so ccxt raises its generic
+ExchangeError). HTTP 400 is what one public report of that answer shows, and what the
+exchange uses for the signature's 40009; the client maps the code, not the status, to
+``AuthenticationError``.
 """
 
 from __future__ import annotations
@@ -33,14 +48,17 @@ import hashlib
 import hmac
 import math
 import threading
+from typing import NoReturn
 from urllib.parse import unquote_plus
 
 from ._accounts import Account
 from ._errors import SandboxError
 
 __all__ = [
+    "WRONG_ENVIRONMENT",
     "TokenBuckets",
     "authenticate_key",
+    "check_environment",
     "decode_query",
     "expected_signature",
     "retry_after_headers",
@@ -49,6 +67,9 @@ __all__ = [
 
 #: The longest timestamp header read as milliseconds (16 digits reach the year 318857).
 _MAX_TIMESTAMP_DIGITS = 16
+#: The exchange's code for a key used in the wrong environment (demo or live).
+WRONG_ENVIRONMENT = "40099"
+_DEMO, _LIVE = "1", "0"
 
 
 def authenticate_key(accounts: dict[str, Account], headers: dict[str, str]) -> Account:
@@ -115,6 +136,21 @@ def verify_request(
     expected = expected_signature(account.api_secret, timestamp, method, path, raw_query, body)
     if not _same(sign, expected):
         raise SandboxError("40009", "sign signature error", 400)
+    check_environment(account, headers.get("paptrading"))
+
+
+def check_environment(account: Account, paptrading: str | None) -> None:
+    """A demo key needs ``paptrading: 1``; a live key needs no header or ``paptrading: 0``."""
+    if paptrading not in (None, _DEMO, _LIVE):
+        _wrong_environment("paptrading must be 1 (demo) or 0 (live)")
+    if account.demo and paptrading != _DEMO:
+        _wrong_environment("demo API key used without paptrading: 1")
+    if not account.demo and paptrading == _DEMO:
+        _wrong_environment("live API key used with paptrading: 1")
+
+
+def _wrong_environment(detail: str) -> NoReturn:
+    raise SandboxError(WRONG_ENVIRONMENT, f"exchange environment is incorrect: {detail}", 400)
 
 
 def _same(header: str, expected: str) -> bool:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 
 from .. import AsyncCopyTradeClient
 from ._app import create_app
-from ._config import SandboxConfig
+from ._config import SandboxConfig, SandboxCredentials
 from ._exchange import SandboxExchange
 
 __all__ = ["SandboxClient", "sandbox_client"]
@@ -33,16 +33,30 @@ def sandbox_client(
     *,
     config: SandboxConfig | None = None,
     exchange: SandboxExchange | None = None,
+    account: Literal["live", "demo"] | SandboxCredentials = "live",
     **kwargs: Any,
 ) -> SandboxClient:
     """A client wired to a fresh in-process sandbox exchange (no socket, no credentials).
 
     The exchange is at ``client.exchange``: advance its clock with
-    ``client.exchange.advance(seconds)``. ``kwargs`` go to the client's constructor.
+    ``client.exchange.advance(seconds)``. ``account`` picks whose keys the client signs with:
+    ``"live"`` (the default account), ``"demo"`` (the demo account, with ``demo=True``: every
+    request carries ``paptrading: 1``), or the :class:`SandboxCredentials` of an account made
+    with :meth:`SandboxExchange.add_account`. ``demo`` follows the account unless passed (pass
+    the wrong one to see the exchange refuse it). The ``COPYTRADE_*`` environment variables are
+    never read. Other ``kwargs`` go to the client's constructor.
     """
     if exchange is None:
         exchange = SandboxExchange(config or SandboxConfig(seed=seed))
-    creds = exchange.credentials
+    if account == "live":
+        creds = exchange.credentials
+    elif account == "demo":
+        creds = exchange.demo_credentials
+    elif isinstance(account, SandboxCredentials):
+        creds = account
+    else:
+        raise ValueError(f'account must be "live", "demo" or SandboxCredentials, got {account!r}')
+    kwargs.setdefault("demo", creds.demo)
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(exchange)))
     client = SandboxClient(
         api_key=creds.api_key,

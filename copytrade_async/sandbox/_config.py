@@ -1,4 +1,9 @@
-"""The sandbox's configuration and its default credentials."""
+"""The sandbox's configuration and its default credentials.
+
+Every sandbox opens two funded accounts, as the exchange keeps two environments: a live one
+(:data:`LIVE_CREDENTIALS`, the default) and a demo (paper trading) one
+(:data:`DEMO_CREDENTIALS`), whose requests must carry the header ``paptrading: 1``.
+"""
 
 from __future__ import annotations
 
@@ -10,30 +15,68 @@ from typing import Any
 import attrs
 
 __all__ = [
+    "DEMO_CREDENTIALS",
+    "LIVE_CREDENTIALS",
+    "MAX_ADVANCE_SECONDS",
+    "MAX_ADVANCE_TICKS",
     "SANDBOX_API_KEY",
     "SANDBOX_API_SECRET",
     "SANDBOX_PASSPHRASE",
     "SandboxConfig",
     "SandboxCredentials",
+    "to_deposit",
 ]
-
-#: The default account's credentials. They only ever open the sandbox.
-SANDBOX_API_KEY = "sandbox-api-key"
-SANDBOX_API_SECRET = "sandbox-api-secret-not-a-real-secret"
-SANDBOX_PASSPHRASE = "sandbox-passphrase"
 
 
 @attrs.frozen
 class SandboxCredentials:
-    """An API key, its secret and its passphrase."""
+    """An API key, its secret and its passphrase, and whether the key is a demo (paper
+    trading) key, whose requests carry ``paptrading: 1``, or a live one."""
 
     api_key: str
     api_secret: str = attrs.field(repr=False)
     passphrase: str = attrs.field(repr=False)
+    demo: bool = False
 
 
-def _to_decimal(value: Decimal | int | str) -> Decimal:
-    return value if isinstance(value, Decimal) else Decimal(value)
+#: The default live account's credentials. They only ever open the sandbox.
+LIVE_CREDENTIALS = SandboxCredentials(
+    "sandbox-api-key", "sandbox-api-secret-not-a-real-secret", "sandbox-passphrase"
+)
+#: The default demo account's credentials: its requests must carry ``paptrading: 1``.
+DEMO_CREDENTIALS = SandboxCredentials(
+    "sandbox-demo-api-key",
+    "sandbox-demo-api-secret-not-a-real-secret",
+    "sandbox-demo-passphrase",
+    demo=True,
+)
+#: The most simulated time one :meth:`SandboxExchange.advance` covers: two days.
+MAX_ADVANCE_SECONDS = 2 * 86_400.0
+#: The most ticks one advance steps through: two days of the default 5 s tick. The default
+#: sandbox (200 traders) with two accounts of fifty follows each steps them in about 1.2 s;
+#: the time grows with the traders and the follows holding positions.
+MAX_ADVANCE_TICKS = 34_560
+
+#: The live account's key, secret and passphrase, one by one (as ``LIVE_CREDENTIALS``).
+SANDBOX_API_KEY = LIVE_CREDENTIALS.api_key
+SANDBOX_API_SECRET = LIVE_CREDENTIALS.api_secret
+SANDBOX_PASSPHRASE = LIVE_CREDENTIALS.passphrase
+
+
+def to_deposit(value: Decimal | int | str) -> Decimal:
+    """A deposit as a Decimal: a ``Decimal``, an ``int`` or a decimal string, finite and at
+    least 0. Floats are refused, as the client refuses them for money."""
+    if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
+        raise ValueError(
+            f"deposit must be a Decimal, an int or a decimal string, not {type(value).__name__}"
+        )
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(value)
+    except ArithmeticError:
+        raise ValueError("deposit must be a decimal number") from None
+    if not amount.is_finite() or amount < 0:
+        raise ValueError("deposit must be a finite amount, at least 0")
+    return amount
 
 
 def _check_share(_: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -80,9 +123,7 @@ class SandboxConfig:
     seed: int = 0
     traders: int = attrs.field(default=200, validator=attrs.validators.ge(1))
     inactive_share: float = attrs.field(default=0.1, validator=_check_share)
-    deposit: Decimal = attrs.field(
-        default=Decimal("100000"), converter=_to_decimal, validator=attrs.validators.ge(Decimal(0))
-    )
+    deposit: Decimal = attrs.field(default=Decimal("100000"), converter=to_deposit)
     max_follows: int = attrs.field(default=50, validator=attrs.validators.ge(1))
     tick_seconds: float = attrs.field(default=5.0, validator=attrs.validators.ge(0.001))
     rate_limit: float | None = attrs.field(default=5.0, validator=_optional_at_least(1e-6))
@@ -104,6 +145,12 @@ class SandboxConfig:
     def trader_count(self) -> int:
         """How many traders there are: one per ``trader_ids``, else ``traders``."""
         return self.traders if self.trader_ids is None else len(self.trader_ids)
+
+    @property
+    def max_advance_seconds(self) -> float:
+        """The most one :meth:`SandboxExchange.advance` may move: two simulated days, and at
+        most :data:`MAX_ADVANCE_TICKS` ticks (fewer seconds with ticks shorter than 5 s)."""
+        return min(MAX_ADVANCE_SECONDS, MAX_ADVANCE_TICKS * self.tick_seconds)
 
     @property
     def tick_ms(self) -> int:

@@ -15,13 +15,14 @@ from typing import TypeVar
 
 from ._accounts import Account, AccountView, Follow, FollowView
 from ._auth import TokenBuckets
-from ._clock import ManualClock, SandboxClock
+from ._clock import ManualClock, SandboxClock, check_seconds
 from ._config import (
+    DEMO_CREDENTIALS,
+    LIVE_CREDENTIALS,
     SANDBOX_API_KEY,
-    SANDBOX_API_SECRET,
-    SANDBOX_PASSPHRASE,
     SandboxConfig,
     SandboxCredentials,
+    to_deposit,
 )
 from ._errors import SandboxError
 from ._faults import FaultPlan, Faults, draw_fault
@@ -69,9 +70,10 @@ class SandboxExchange:
         #: The faults injected into API requests; replace it at any time.
         self.faults = Faults()
         self.stats = SandboxStats()
-        self.credentials = SandboxCredentials(
-            SANDBOX_API_KEY, SANDBOX_API_SECRET, SANDBOX_PASSPHRASE
-        )
+        #: The default live account's credentials (:data:`LIVE_CREDENTIALS`).
+        self.credentials = LIVE_CREDENTIALS
+        #: The default demo account's credentials (:data:`DEMO_CREDENTIALS`).
+        self.demo_credentials = DEMO_CREDENTIALS
         self.fault_rng = random.Random(f"copytrade-sandbox:faults:{config.seed}")
         #: The server-side rate limit, per API key, on real time.
         self.rate_limiter = TokenBuckets(config.rate_limit, config.burst)
@@ -79,7 +81,10 @@ class SandboxExchange:
         self._list_cache: dict[tuple[str | None, str | None], tuple[int, list[int]]] = {}
         with ctx():
             self._sim = Simulation(config, self.clock.now_ms())
-        self.add_account(SANDBOX_API_KEY, SANDBOX_API_SECRET, SANDBOX_PASSPHRASE)
+        for default in (LIVE_CREDENTIALS, DEMO_CREDENTIALS):
+            self.add_account(
+                default.api_key, default.api_secret, default.passphrase, demo=default.demo
+            )
 
     def _locked(self, operation: Callable[[], T]) -> T:
         with self._lock, ctx():
@@ -93,9 +98,16 @@ class SandboxExchange:
         self._locked(lambda: None)
 
     def advance(self, seconds: float) -> None:
-        """Move a :class:`ManualClock` forward by ``seconds`` and step the simulation to it."""
+        """Move a :class:`ManualClock` forward by ``seconds`` and step the simulation to it.
+
+        ``seconds`` is a finite number from 0 to ``config.max_advance_seconds`` (``ValueError``
+        otherwise, and nothing moves): the simulation steps every tick, so one call is kept
+        to what it can do quickly. Call it again to go further.
+        """
         if not isinstance(self.clock, ManualClock):
             raise TypeError("advance() needs a ManualClock; this sandbox follows its clock")
+        if check_seconds(seconds) > (most := self.config.max_advance_seconds):
+            raise ValueError(f"seconds must be at most {most:g} per call, got {seconds:g}")
         with self._lock:
             self.clock.advance(seconds)
             self.sync()
@@ -117,15 +129,21 @@ class SandboxExchange:
         api_secret: str,
         passphrase: str,
         deposit: Decimal | int | str | None = None,
+        *,
+        demo: bool = False,
     ) -> SandboxCredentials:
-        """Open a funded account (``config.deposit`` unless told otherwise)."""
+        """Open a funded account (``config.deposit`` unless told otherwise; a float deposit is
+        a ``ValueError``). A ``demo`` account's requests must carry ``paptrading: 1``."""
+        amount = self.config.deposit if deposit is None else to_deposit(deposit)
+        if not isinstance(demo, bool):
+            raise ValueError(f"demo must be True or False, not {type(demo).__name__}")
         with self._lock, ctx():
             if api_key in self._sim.accounts:
                 raise ValueError(f"an account with API key {api_key!r} exists already")
-            account = Account(api_key, api_secret, passphrase)
-            account.deposit(self.config.deposit if deposit is None else Decimal(deposit))
+            account = Account(api_key, api_secret, passphrase, demo=demo)
+            account.deposit(amount)
             self._sim.accounts[api_key] = account
-        return SandboxCredentials(api_key, api_secret, passphrase)
+        return SandboxCredentials(api_key, api_secret, passphrase, demo=demo)
 
     def lookup_account(self, api_key: str) -> Account | None:
         return self._sim.accounts.get(api_key)

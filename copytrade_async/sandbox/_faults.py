@@ -14,36 +14,65 @@ is lost on its way back, as with a real proxy), which is what makes retries inte
 
 from __future__ import annotations
 
-import math
 import random
+from collections.abc import Callable
+from typing import Any
 
 import attrs
 
-__all__ = ["FaultPlan", "Faults", "draw_fault"]
+__all__ = ["MAX_CLOCK_OFFSET_MS", "MAX_LATENCY_S", "FaultPlan", "Faults", "draw_fault"]
+
+#: The longest injected latency, in seconds.
+MAX_LATENCY_S = 60.0
+#: The largest clock offset either way, in milliseconds: one day.
+MAX_CLOCK_OFFSET_MS = 86_400_000
+
+Validator = Callable[[object, "attrs.Attribute[Any]", Any], None]
 
 
-def _rate(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not 0 <= value <= 1:
-        raise ValueError(f"{attribute.name} must be between 0 and 1, got {value!r}")
+def _between(low: float, high: float, *, whole: bool = False) -> Validator:
+    """A number (an int when ``whole``; never a bool) from ``low`` to ``high``: NaN and the
+    infinities are not."""
+
+    def check(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+        number = isinstance(value, int) or (not whole and isinstance(value, float))
+        if isinstance(value, bool) or not number:
+            kind = "a whole number" if whole else "a number"
+            raise ValueError(f"{attribute.name} must be {kind}, got {type(value).__name__}")
+        if not low <= value <= high:
+            bounds = f"between {_show(low)} and {_show(high)}"
+            raise ValueError(f"{attribute.name} must be {bounds}, got {value!r:.30}")
+
+    return check
+
+
+def _show(bound: float) -> str:
+    return str(bound) if isinstance(bound, int) else f"{bound:g}"
+
+
+_rate = _between(0, 1)
 
 
 @attrs.frozen
 class Faults:
-    """What goes wrong, and how often (each rate is a fraction of API requests)."""
+    """What goes wrong, and how often (each rate is a fraction of API requests, from 0 to 1,
+    adding up to at most 1). ``latency_s`` is at most :data:`MAX_LATENCY_S` (60 s) and
+    ``clock_offset_ms`` at most :data:`MAX_CLOCK_OFFSET_MS` (a day) either way; anything else
+    (NaN, an infinity, a bool or a string) is a ``ValueError``."""
 
-    latency_s: float = attrs.field(default=0.0, validator=attrs.validators.ge(0))
+    latency_s: float = attrs.field(default=0.0, validator=_between(0, MAX_LATENCY_S))
     error_rate: float = attrs.field(default=0.0, validator=_rate)
     rate_limit_storm: float = attrs.field(default=0.0, validator=_rate)
     malformed_rate: float = attrs.field(default=0.0, validator=_rate)
     drop_rate: float = attrs.field(default=0.0, validator=_rate)
-    clock_offset_ms: int = 0
+    clock_offset_ms: int = attrs.field(
+        default=0, validator=_between(-MAX_CLOCK_OFFSET_MS, MAX_CLOCK_OFFSET_MS, whole=True)
+    )
 
     def __attrs_post_init__(self) -> None:
         total = self.error_rate + self.rate_limit_storm + self.malformed_rate + self.drop_rate
         if total > 1 + 1e-9:
             raise ValueError("the fault rates add up to more than 1")
-        if not math.isfinite(self.latency_s):
-            raise ValueError("latency_s must be finite")
 
     @property
     def any_failure(self) -> bool:

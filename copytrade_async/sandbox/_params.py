@@ -63,16 +63,22 @@ def query_string(params: dict[str, str], name: str) -> str:
 
 
 def parse_body(body: bytes) -> dict[str, object]:
-    """The JSON object of a POST body (numbers with a fraction are read as Decimal)."""
+    """The JSON object of a POST body (numbers with a fraction are read as Decimal; ``NaN`` and
+    the infinities, which are not JSON, make the body invalid)."""
     if not body.strip():
         return {}
     try:
-        data = json.loads(body, parse_float=Decimal)
+        data = json.loads(body, parse_float=Decimal, parse_constant=_no_constant)
     except (ValueError, RecursionError):
         raise SandboxError.parameter("the body is not valid JSON") from None
     if not isinstance(data, dict):
         raise SandboxError.parameter("the body must be a JSON object")
     return data
+
+
+def _no_constant(name: str) -> object:
+    """``NaN``, ``Infinity`` and ``-Infinity`` are not JSON (Python's reader allows them)."""
+    raise ValueError(f"{name} is not JSON")
 
 
 def body_string(body: dict[str, object], name: str) -> str:

@@ -14,6 +14,7 @@ from copytrade_async.sandbox import (
     SANDBOX_PASSPHRASE,
     ManualClock,
     SandboxConfig,
+    SandboxCredentials,
     SandboxExchange,
 )
 
@@ -33,12 +34,24 @@ class Api:
         api_key: str = SANDBOX_API_KEY,
         api_secret: str = SANDBOX_API_SECRET,
         passphrase: str = SANDBOX_PASSPHRASE,
+        *,
+        demo: bool = False,
     ) -> None:
         self.client = client
         self.exchange = exchange
         self.api_key = api_key
         self.api_secret = api_secret
         self.passphrase = passphrase
+        self.demo = demo  # send ``paptrading: 1``
+
+    @classmethod
+    def of(
+        cls, client: httpx.AsyncClient, exchange: SandboxExchange, creds: SandboxCredentials
+    ) -> Api:
+        """Signed with ``creds``, and ``paptrading: 1`` when they are a demo key's."""
+        return cls(
+            client, exchange, creds.api_key, creds.api_secret, creds.passphrase, demo=creds.demo
+        )
 
     def headers(
         self, method: str, path: str, query: str, body: str, timestamp_ms: int | None = None
@@ -52,6 +65,7 @@ class Api:
             path=path,
             query=query,
             body=body,
+            demo=self.demo,
         )
 
     async def get(self, endpoint: str, params: dict[str, Any] | None = None) -> httpx.Response:

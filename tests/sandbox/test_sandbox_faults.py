@@ -221,6 +221,7 @@ async def test_admin_advance_account_and_time(
     account = (await api.client.get("/sandbox/account")).json()["data"]
     assert account == {
         "apiKey": api.api_key,
+        "demo": False,
         "deposited": "100000",
         "available": "98765.5",
         "reserved": "1234.5",
