@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from .. import DEFAULT_BASE_URL
-from ._context import ENV_BASE_URL, CliState
+from ._context import ENV_BASE_URL, ENV_DEMO, CliState
 from ._errors import EPILOG, one_line_errors
 from ._follows import follow, positions
 from ._history import history
@@ -57,7 +57,13 @@ class _Root(click.Group):
     show_default=True,
     help=f"The exchange's REST API (env {ENV_BASE_URL}).",
 )
-@click.option("--demo", is_flag=True, help="Paper trading: send the exchange's demo header.")
+@click.option(
+    "--demo",
+    is_flag=True,
+    envvar=ENV_DEMO,
+    help="Paper trading: send the exchange's demo header (with --sandbox: use its demo"
+    f" account). Env {ENV_DEMO}=1.",
+)
 @click.option(
     "--json", "as_json", is_flag=True, help="Print JSON instead of tables (also per command)."
 )

@@ -2,7 +2,8 @@
 
 Each command runs one coroutine with :meth:`CliState.run`, which builds the client in an
 ``async with`` and closes it afterwards. With ``--sandbox`` the client talks to an in-process
-:class:`~copytrade_async.sandbox.SandboxExchange`: a fresh seeded one per invocation, unless
+:class:`~copytrade_async.sandbox.SandboxExchange`, as its live account (its demo account with
+``--demo``): a fresh seeded one per invocation, unless
 ``CliState.exchange`` holds one already. Tests and embedding programs pass
 ``obj=CliState(exchange=...)`` to keep one simulated exchange across invocations (start a
 follow in one, stop it in the next).
@@ -28,6 +29,7 @@ __all__ = [
     "ENV_API_KEY",
     "ENV_API_SECRET",
     "ENV_BASE_URL",
+    "ENV_DEMO",
     "ENV_PASSPHRASE",
     "CliState",
     "json_option",
@@ -38,6 +40,7 @@ ENV_API_KEY = "COPYTRADE_API_KEY"
 ENV_API_SECRET = "COPYTRADE_API_SECRET"
 ENV_PASSPHRASE = "COPYTRADE_PASSPHRASE"
 ENV_BASE_URL = "COPYTRADE_BASE_URL"
+ENV_DEMO = "COPYTRADE_DEMO"
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -73,7 +76,10 @@ class CliState:
                     groups={COPYTRADING_GROUP: RateLimit.per_second(rate)}, global_limit=None
                 )
             )
-            return AsyncCopyTradeClient.sandbox(exchange=exchange, rate_limits=limits, **options)
+            account = "demo" if self.demo else "live"
+            return AsyncCopyTradeClient.sandbox(
+                exchange=exchange, account=account, rate_limits=limits, **options
+            )
         env = {
             name: os.environ.get(name, "") for name in (ENV_API_KEY, ENV_API_SECRET, ENV_PASSPHRASE)
         }

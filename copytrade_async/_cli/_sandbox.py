@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import shlex
 import sys
 from typing import TYPE_CHECKING
 
 import click
 
-from ._context import ENV_API_KEY, ENV_API_SECRET, ENV_BASE_URL, ENV_PASSPHRASE
+from ._context import ENV_API_KEY, ENV_API_SECRET, ENV_BASE_URL, ENV_DEMO, ENV_PASSPHRASE
 from ._errors import CliError
 
 if TYPE_CHECKING:
-    from ..sandbox import SandboxServer
+    from ..sandbox import SandboxCredentials, SandboxServer
 
 __all__ = ["demo", "sandbox"]
 
@@ -35,15 +36,34 @@ def sandbox() -> None:
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the simulation.")
 @click.option(
     "--rate-limit",
-    type=click.FloatRange(min=0),
-    default=10.0,
+    type=click.FloatRange(min=0, max=1_000_000),
+    default=5.0,
     show_default=True,
+    callback=lambda _ctx, _param, value: _finite("--rate-limit", value),
     help="Requests per second per API key (0 turns the limit off).",
 )
-def serve(host: str, port: int, seed: int, rate_limit: float) -> None:
+@click.option(
+    "--traders",
+    type=click.IntRange(1, 100_000),
+    default=200,
+    show_default=True,
+    help="How many traders the exchange lists (some inactive); 100,000 take seconds to build.",
+)
+@click.option(
+    "--max-follows",
+    type=click.IntRange(1, 10_000),
+    default=50,
+    show_default=True,
+    help="Active follows each account may hold (more is 80004).",
+)
+def serve(
+    host: str, port: int, seed: int, rate_limit: float, traders: int, max_follows: int
+) -> None:
     """Serve a sandbox exchange over HTTP, in real time, until Ctrl-C.
 
-    It prints its base URL and the credentials it accepts; point any client at it.
+    It prints its base URL and the credentials of its two accounts, live and demo (paper
+    trading: its requests must carry the demo header); paste either block of export lines in
+    a shell and point any client at it.
     """
     from ..sandbox import SandboxConfig, SandboxExchange, SandboxServer, WallClock
 
@@ -51,21 +71,22 @@ def serve(host: str, port: int, seed: int, rate_limit: float) -> None:
         import uvicorn  # noqa: F401  (only in the [cli] extra)
     except ImportError:
         raise CliError("serving needs uvicorn: pip install 'copytrade-async[cli]'") from None
-    config = SandboxConfig(seed=seed, rate_limit=rate_limit or None)
+    config = SandboxConfig(
+        seed=seed, rate_limit=rate_limit or None, traders=traders, max_follows=max_follows
+    )
     exchange = SandboxExchange(config, clock=WallClock())
     try:
         server = SandboxServer(exchange, host, port, log_level="warning")
     except OSError as exc:
         raise CliError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-    creds = exchange.credentials
     limit = "no rate limit" if config.rate_limit is None else f"{rate_limit:g} requests/s per key"
     lines = [
-        f"sandbox exchange (seed {seed}, {limit}) at {server.url}",
-        "it accepts these credentials:",
-        f"  export {ENV_BASE_URL}={shlex.quote(server.url)}",
-        f"  export {ENV_API_KEY}={shlex.quote(creds.api_key)}",
-        f"  export {ENV_API_SECRET}={shlex.quote(creds.api_secret)}",
-        f"  export {ENV_PASSPHRASE}={shlex.quote(creds.passphrase)}",
+        f"sandbox exchange (seed {seed}, {traders} traders, {max_follows} follows per account,"
+        f" {limit}) at {server.url}",
+        "live account:",
+        *_exports(server.url, exchange.credentials),
+        "demo (paper trading) account:",
+        *_exports(server.url, exchange.demo_credentials),
         "then, in that shell:",
         "  copytrade traders list --sort-by profit --limit 5",
         "Ctrl-C to stop.",
@@ -74,6 +95,24 @@ def serve(host: str, port: int, seed: int, rate_limit: float) -> None:
         asyncio.run(_serve(server, "\n".join(lines)))
     finally:
         click.echo("sandbox stopped", err=True)
+
+
+def _finite(name: str, value: float) -> float:
+    if not math.isfinite(value):  # click's ranges let NaN through
+        raise click.BadParameter(f"{value} is not a number.", param_hint=f"'{name}'")
+    return value
+
+
+def _exports(url: str, creds: SandboxCredentials) -> list[str]:
+    """The ``export`` lines that point a client at ``url`` as the account of ``creds``."""
+    values = {
+        ENV_BASE_URL: url,
+        ENV_API_KEY: creds.api_key,
+        ENV_API_SECRET: creds.api_secret,
+        ENV_PASSPHRASE: creds.passphrase,
+        ENV_DEMO: "1" if creds.demo else "0",
+    }
+    return [f"  export {name}={shlex.quote(value)}" for name, value in values.items()]
 
 
 async def _serve(server: SandboxServer, banner: str) -> None:

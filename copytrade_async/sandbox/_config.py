@@ -99,8 +99,10 @@ def _trader_ids(value: Iterable[str] | None) -> tuple[str, ...] | None:
 
 def _optional_at_least(low: float) -> Callable[[object, attrs.Attribute[Any], Any], None]:
     def check(_: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
-        if value is not None and not value >= low:
-            raise ValueError(f"{attribute.name} must be at least {low} or None, got {value!r}")
+        if value is not None and not (value >= low and math.isfinite(value)):
+            raise ValueError(
+                f"{attribute.name} must be a finite number at least {low}, or None; got {value!r}"
+            )
 
     return check
 
@@ -125,7 +127,9 @@ class SandboxConfig:
     inactive_share: float = attrs.field(default=0.1, validator=_check_share)
     deposit: Decimal = attrs.field(default=Decimal("100000"), converter=to_deposit)
     max_follows: int = attrs.field(default=50, validator=attrs.validators.ge(1))
-    tick_seconds: float = attrs.field(default=5.0, validator=attrs.validators.ge(0.001))
+    tick_seconds: float = attrs.field(
+        default=5.0, validator=[attrs.validators.ge(0.001), attrs.validators.le(86_400)]
+    )
     rate_limit: float | None = attrs.field(default=5.0, validator=_optional_at_least(1e-6))
     rate_burst: int | None = attrs.field(default=None, validator=_optional_at_least(1))
     timestamp_tolerance_ms: int | None = attrs.field(

@@ -11,7 +11,7 @@ from .helpers import CREDENTIAL_VARS
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (*CREDENTIAL_VARS, "COPYTRADE_BASE_URL"):
+    for name in (*CREDENTIAL_VARS, "COPYTRADE_BASE_URL", "COPYTRADE_DEMO"):
         monkeypatch.delenv(name, raising=False)
 
 

@@ -12,6 +12,7 @@ import pytest
 from copytrade_async import APIConnectionError, APIError, APITimeoutError, ResponseDecodeError
 from copytrade_async._cli._context import CliState
 from copytrade_async._cli._errors import CliError, exit_code_for
+from copytrade_async.sandbox import DEMO_CREDENTIALS, SandboxExchange
 
 from .helpers import CREDENTIAL_VARS, one_line, python, run_cli
 
@@ -95,6 +96,40 @@ def test_an_undecodable_answer_is_exit_3_and_demo_sends_the_paper_header(
     (headers,) = NotTheExchange.seen
     assert headers["paptrading"] == "1"
     assert headers["ACCESS-KEY"] == "test-copytrade_api_key"
+
+
+@pytest.mark.usefixtures("credentials")
+def test_copytrade_demo_in_the_environment_is_demo(
+    html_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    NotTheExchange.seen.clear()
+    monkeypatch.setenv("COPYTRADE_DEMO", "1")
+    run_cli("--base-url", html_server, "--max-retries", "0", "traders", "list")
+    monkeypatch.setenv("COPYTRADE_DEMO", "0")
+    run_cli("--base-url", html_server, "--max-retries", "0", "traders", "list")
+    assert [headers.get("paptrading") for headers in NotTheExchange.seen] == ["1", None]
+    monkeypatch.setenv("COPYTRADE_DEMO", "maybe")
+    result = run_cli("--base-url", html_server, "traders", "list")
+    assert result.exit_code == 2
+    assert "Invalid value for '--demo'" in result.stderr
+
+
+def test_sandbox_demo_uses_the_demo_account(
+    exchange: SandboxExchange, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trader_id = exchange.trader_ids(active=True)[0]
+    start = ("follow", "start", trader_id, "--amount", "300", "--leverage", "2")
+    assert run_cli("--sandbox", "--demo", *start, exchange=exchange).exit_code == 0
+    assert exchange.account(DEMO_CREDENTIALS.api_key).active_follows == 1
+    assert exchange.account().active_follows == 0
+    assert run_cli("--sandbox", *start, exchange=exchange).exit_code == 0
+    assert exchange.account().active_follows == 1
+    monkeypatch.setenv("COPYTRADE_DEMO", "1")  # as the demo block of `sandbox serve` exports
+    result = run_cli("--sandbox", *start, exchange=exchange)
+    assert result.exit_code == 1  # already following, on the demo account
+    assert "80005" in one_line(result)
+    # A fresh sandbox per run, either account.
+    assert run_cli("--sandbox", "--demo", "traders", "list").exit_code == 0
 
 
 def test_a_bad_base_url_is_exit_2(credentials: None) -> None:

@@ -129,6 +129,21 @@ def test_deposits_refuse_what_is_not_an_amount(deposit: Any) -> None:
         new_exchange(traders=10).add_account("bot", "s", "p", deposit=deposit)
 
 
+@pytest.mark.parametrize(
+    ("fields", "name"),
+    [
+        ({"rate_limit": math.inf}, "rate_limit"),
+        ({"rate_limit": math.nan}, "rate_limit"),
+        ({"tick_seconds": math.inf}, "tick_seconds"),
+        ({"tick_seconds": math.nan}, "tick_seconds"),
+        ({"tick_seconds": DAY_S + 1}, "tick_seconds"),
+    ],
+)
+def test_the_config_refuses_infinite_rates_and_ticks(fields: dict[str, float], name: str) -> None:
+    with pytest.raises(ValueError, match=name):
+        SandboxConfig(**fields)  # type: ignore[arg-type]
+
+
 def test_deposits_take_decimals_ints_and_strings() -> None:
     assert SandboxConfig(deposit="2500.5").deposit == Decimal("2500.5")
     exchange = new_exchange(traders=10)
