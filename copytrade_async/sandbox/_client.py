@@ -43,8 +43,8 @@ def sandbox_client(
     ``"live"`` (the default account), ``"demo"`` (the demo account, with ``demo=True``: every
     request carries ``paptrading: 1``), or the :class:`SandboxCredentials` of an account made
     with :meth:`SandboxExchange.add_account`. ``demo`` follows the account unless passed (pass
-    the wrong one to see the exchange refuse it). The ``COPYTRADE_*`` environment variables are
-    never read. Other ``kwargs`` go to the client's constructor.
+    the wrong one to see the exchange refuse it). Credentials, base URL and ``demo`` never come
+    from the ``COPYTRADE_*`` variables. Other ``kwargs`` go to the client's constructor.
     """
     if exchange is None:
         exchange = SandboxExchange(config or SandboxConfig(seed=seed))
@@ -55,7 +55,9 @@ def sandbox_client(
     elif isinstance(account, SandboxCredentials):
         creds = account
     else:
-        raise ValueError(f'account must be "live", "demo" or SandboxCredentials, got {account!r}')
+        raise ValueError(
+            f'account must be "live", "demo" or SandboxCredentials, got {account!r:.40}'
+        )
     kwargs.setdefault("demo", creds.demo)
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(exchange)))
     client = SandboxClient(

@@ -111,7 +111,7 @@ def test_copytrade_demo_in_the_environment_is_demo(
     monkeypatch.setenv("COPYTRADE_DEMO", "maybe")
     result = run_cli("--base-url", html_server, "traders", "list")
     assert result.exit_code == 2
-    assert "Invalid value for '--demo'" in result.stderr
+    assert "invalid value for '--demo'" in result.stderr.lower()
 
 
 def test_sandbox_demo_uses_the_demo_account(
