@@ -1,5 +1,6 @@
-"""The fleet: four worker processes share one Redis budget against one served sandbox; and one
-worker riding out a Redis crash and restart."""
+"""The fleet: four worker processes share one Redis budget against one served sandbox; one
+worker riding out a Redis crash and restart; and a fleet of four limiters that keeps to its
+budget while a real redis-server is killed and restarted empty, or frozen and thawed, mid-run."""
 
 from __future__ import annotations
 
