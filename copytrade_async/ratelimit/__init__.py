@@ -8,7 +8,8 @@
   :class:`RedisRateLimiter` (the ``redis`` extra, imported on first use) shares one budget
   across a fleet of processes.
 * The arithmetic (GCRA, in exact fractions) is in :mod:`._gcra`, the Lua side of the Redis
-  backend in :mod:`._redis_script`.
+  backend in :mod:`._redis_script`, and how it rides out a Redis outage in
+  :mod:`._redis_outage`.
 """
 
 from typing import TYPE_CHECKING

@@ -6,8 +6,8 @@
                                prefix="copytrade:main-account", fleet_size=4)
     client = AsyncCopyTradeClient(..., rate_limiter=limiter)
 
-Every worker that uses the same Redis and the same ``prefix`` (and the same ``limits``) draws
-from one budget. Guarantees:
+Every worker that uses the same Redis and the same ``prefix`` (and the same ``limits``,
+``fleet_size``, ``timeout`` and ``probe_interval``) draws from one budget. Guarantees:
 
 * **Never over the rate, fleet-wide.** Each :meth:`~RedisRateLimiter.acquire` is one atomic Lua
   script (see :mod:`copytrade_async.ratelimit._redis_script`) that takes a token from the
@@ -19,30 +19,32 @@ from one budget. Guarantees:
   script when it was told to come back. It comes back a little late (a round trip plus the
   event loop's wake-up); if by at most half an emission interval (and at most 5 ms), its token
   is accounted at the instant it was due, so lateness does not add up and ``burst=1`` gets the
-  whole budget: four busy workers at 100/s made 1,000 requests in 10 s (about 840 when each
-  grant was accounted when it came). The price: a window shorter than one emission interval, or
-  not a whole number of them, may see one grant more than ``burst + rate * T``.
+  whole budget. The price: a window shorter than one emission interval, or not a whole number
+  of them, may see one grant more than ``burst + rate * T``.
 * **Shared back-off.** :meth:`~RedisRateLimiter.pause` (after a 429) moves a "paused until" key
   forward, never back, and every acquisition of every worker waits it out.
 * **Fair enough, cancel-safe.** Within a process, one task per group at a time asks Redis (a
   FIFO lock); the others queue behind it in order. Nothing is reserved while waiting, so a
   cancelled waiter takes nothing; one cancelled while its script call is in flight may waste
   the token it was granted (never exceeding the rate).
-* **Never fails a request because of Redis.** When Redis is unreachable or times out, the
-  limiter falls back to a local :class:`~copytrade_async.InMemoryRateLimiter` whose rates are
-  the budget divided by ``fleet_size`` (and the bursts too, at least 1), logs one warning,
-  probes Redis every ``probe_interval`` seconds in the background while it is being used, and
-  goes back to Redis (one info line) once it answers. Around each switch the fleet may briefly
-  see up to one extra burst.
+* **Never fails a request because of Redis, nor overshoots when Redis fails.** When Redis is
+  unreachable or times out, the limiter falls back to a local
+  :class:`~copytrade_async.InMemoryRateLimiter` with the worker's share of the budget (the
+  budget divided by ``fleet_size``, the bursts too, at least 1), logs one warning, probes Redis
+  every ``probe_interval`` seconds in the background, and goes back to Redis (one info line)
+  once it answers, keeping to its share for a few seconds more. Through the loss, the outage
+  and the return, also of a Redis restarted empty, the fleet keeps to its budget plus one burst
+  in every window of up to a second: the states, and why, are in
+  :mod:`copytrade_async.ratelimit._redis_outage`.
 
 The limiter runs on asyncio only (as redis-py does).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
+import secrets
 from types import TracebackType
 from typing import Any, Self
 
@@ -50,7 +52,7 @@ import anyio
 
 from .._validation import check_positive, check_whole
 from ._limits import RateLimit, RateLimits, _check_pause
-from ._memory import InMemoryRateLimiter
+from ._redis_outage import Outage
 from ._redis_script import (
     ACQUIRE,
     MAX_PAUSE_US,
@@ -98,9 +100,10 @@ class RedisRateLimiter:
     ``redis`` is a :class:`redis.asyncio.Redis` (used as it is, not closed by :meth:`aclose`)
     or a URL (a client is made with ``timeout`` as its socket timeouts and no retries, and
     closed by :meth:`aclose`). ``limits`` is the *whole fleet's* budget; ``fleet_size`` is how
-    many workers share it, used only for the local fallback. ``prefix`` namespaces the keys
-    (one prefix per API key or per IP, whichever the budget belongs to). Every Redis call gives
-    up after ``timeout`` seconds.
+    many workers share it, which sets each worker's share while Redis is away. ``prefix``
+    namespaces the keys (one prefix per API key or per IP, whichever the budget belongs to).
+    Every Redis call gives up after ``timeout`` seconds; while on its fallback, the limiter
+    probes Redis every ``probe_interval`` seconds.
     """
 
     def __init__(
@@ -137,14 +140,19 @@ class RedisRateLimiter:
         self._fleet_size = fleet_size
         self._prefix = prefix
         self._pause_key = pause_key(prefix)
-        self._fallback = InMemoryRateLimiter(fleet_share(limits, fleet_size))
+        self._share = fleet_share(limits, fleet_size)
+        self._worker = secrets.token_hex(6)  # names this worker's share buckets in Redis
         self._scripts: dict[str, str | None] = {ACQUIRE: None, PAUSE: None}  # source -> sha
-        self._calls: dict[str, tuple[list[str], list[int]]] = {}  # group -> keys, args
+        self._calls: dict[tuple[str, bool], tuple[list[str], list[int]]] = {}
         self._locks: dict[str, anyio.Lock] = {}
         self._paused_until = -math.inf  # this process's own pauses, on anyio's clock
-        self._using_redis = True
-        self._next_probe = -math.inf
-        self._probe: asyncio.Task[None] | None = None
+        self._outage = Outage(
+            self._share,
+            fleet_size,
+            self._load_scripts,
+            timeout=self._timeout,
+            probe_interval=self._probe_interval,
+        )
         self._closed = False
         self._closed_event = anyio.Event()
 
@@ -156,7 +164,7 @@ class RedisRateLimiter:
     @property
     def fallback_limits(self) -> RateLimits:
         """This worker's share of the budget, used while Redis is unreachable."""
-        return self._fallback.limits
+        return self._share
 
     @property
     def fleet_size(self) -> int:
@@ -169,24 +177,23 @@ class RedisRateLimiter:
     @property
     def using_redis(self) -> bool:
         """False while the limiter runs on its local fallback."""
-        return self._using_redis
+        return not self._outage.local
 
     async def acquire(self, group: str) -> float:
         self._check_open()
         start = anyio.current_time()
-        if not (self._using_redis and await self._acquire_redis(group)):
-            self._maybe_probe()
-            await self._fallback.acquire(group)
-        waited = anyio.current_time() - start
-        return waited
+        outage = self._outage
+        while not await (outage.acquire(group) if outage.local else self._acquire_redis(group)):
+            pass  # the limiter switched between Redis and its fallback: ask the other one
+        return anyio.current_time() - start
 
     async def pause(self, seconds: float) -> None:
         value = _check_pause(seconds)
         if self._closed or value <= 0:
             return
         self._paused_until = max(self._paused_until, anyio.current_time() + value)
-        await self._fallback.pause(value)
-        if self._using_redis:
+        await self._outage.fallback.pause(value)
+        if not self._outage.local:
             duration = min(MAX_PAUSE_US, math.ceil(value * 1_000_000))
             if await self._call(PAUSE, [self._pause_key], [duration]) is not None:
                 logger.debug("rate limiter: the fleet is paused for %.3f s", value)
@@ -198,12 +205,7 @@ class RedisRateLimiter:
             return
         self._closed = True
         self._closed_event.set()
-        await self._fallback.aclose()
-        probe, self._probe = self._probe, None
-        if probe is not None:
-            probe.cancel()
-            with anyio.CancelScope(shield=True):
-                await asyncio.wait([probe])
+        await self._outage.aclose()
         if self._owns_redis:
             with anyio.CancelScope(shield=True):
                 await self._redis.aclose()
@@ -231,24 +233,29 @@ class RedisRateLimiter:
             await self._closed_event.wait()
         self._check_open()
 
-    def _call_for(self, group: str) -> tuple[list[str], list[int]]:
-        call = self._calls.get(group)
+    def _call_for(self, group: str, returning: bool) -> tuple[list[str], list[int]]:
+        call = self._calls.get((group, returning))
         if call is None:
             keys: list[str] = [self._pause_key]
             args: list[int] = []
-            for key, limit in (
+            buckets = [
                 (group_key(self._prefix, group), self._limits.groups.get(group)),
                 (global_key(self._prefix), self._limits.global_limit),
-            ):
+            ]
+            if returning:
+                buckets += [
+                    (group_key(self._prefix, group, self._worker), self._share.groups.get(group)),
+                    (global_key(self._prefix, self._worker), self._share.global_limit),
+                ]
+            for key, limit in buckets:
                 if limit is not None:
                     keys.append(key)
                     args.extend(bucket_args(limit))
-            call = self._calls[group] = (keys, args)
+            call = self._calls[group, returning] = (keys, args)
         return call
 
     async def _acquire_redis(self, group: str) -> bool:
-        """Take a token through Redis: True once granted, False if Redis failed meanwhile."""
-        keys, args = self._call_for(group)
+        """Take a token through Redis: True once granted, False if the limiter went local."""
         lock = self._locks.get(group)
         if lock is None:
             lock = self._locks[group] = anyio.Lock()
@@ -256,13 +263,15 @@ class RedisRateLimiter:
             due = 0  # when the last answer said to come back (Redis time, µs); 0: did not wait
             while True:
                 self._check_open()
-                if not self._using_redis:
+                if self._outage.local:
                     return False
-                local_pause = self._paused_until - anyio.current_time()
-                if local_pause > 0:  # a pause that may not have reached Redis
-                    await self._sleep(local_pause)
+                # A pause that may not have reached Redis, or the silence on coming back.
+                hold = max(self._paused_until, self._outage.quiet_until) - anyio.current_time()
+                if hold > 0:
+                    await self._sleep(hold)
                     due = 0
                     continue
+                keys, args = self._call_for(group, self._outage.returning())
                 reply = await self._call(ACQUIRE, keys, [due, *args])
                 if reply is None:
                     return False
@@ -279,7 +288,7 @@ class RedisRateLimiter:
                 reply = await self._run(script, keys, args)
                 return [int(item) for item in (reply if isinstance(reply, list) else [reply])]
         except Exception as exc:  # RedisError, OSError, TimeoutError, or a redis-py bug
-            self._fall_back(exc)
+            await self._outage.begin(exc)
             return None
 
     async def _run(self, script: str, keys: list[str], args: list[int]) -> Any:
@@ -292,38 +301,6 @@ class RedisRateLimiter:
         sha = self._scripts[script] = await self._redis.script_load(script)
         return await self._redis.evalsha(sha, len(keys), *keys, *args)
 
-    def _fall_back(self, exc: BaseException) -> None:
-        self._next_probe = anyio.current_time() + self._probe_interval
-        if not self._using_redis:
-            return
-        self._using_redis = False
-        logger.warning(
-            "rate limiter: Redis is unreachable (%s: %s); each worker now runs on its own "
-            "limiter at 1/%d of the budget until Redis answers again",
-            type(exc).__name__,
-            exc,
-            self._fleet_size,
-        )
-
-    def _maybe_probe(self) -> None:
-        if (
-            self._using_redis
-            or self._closed
-            or (self._probe is not None and not self._probe.done())
-            or anyio.current_time() < self._next_probe
-        ):
-            return
-        self._probe = asyncio.get_running_loop().create_task(self._probe_redis())
-
-    async def _probe_redis(self) -> None:
-        try:
-            with anyio.fail_after(self._timeout):
-                for script in self._scripts:  # a restarted Redis has forgotten them
-                    self._scripts[script] = await self._redis.script_load(script)
-        except Exception as exc:
-            self._next_probe = anyio.current_time() + self._probe_interval
-            logger.debug("rate limiter: Redis still unreachable (%s)", exc)
-            return
-        if not self._closed and not self._using_redis:
-            self._using_redis = True
-            logger.info("rate limiter: Redis is back; the fleet shares one budget again")
+    async def _load_scripts(self) -> None:
+        for script in self._scripts:  # a restarted Redis has forgotten them
+            self._scripts[script] = await self._redis.script_load(script)

@@ -122,17 +122,22 @@ MAX_PAUSE_US = 86_400 * 1_000_000
 
 
 # Every key of one prefix carries the same hash tag, so the script's keys share a Redis Cluster
-# slot.
+# slot. A ``worker`` names one worker's own share of the budget (used while it returns from its
+# local fallback, see :mod:`copytrade_async.ratelimit._redis`).
 def pause_key(prefix: str) -> str:
     return f"{{{prefix}}}:paused"
 
 
-def global_key(prefix: str) -> str:
-    return f"{{{prefix}}}:global"
+def global_key(prefix: str, worker: str | None = None) -> str:
+    return f"{{{prefix}}}:{_owner(worker)}global"
 
 
-def group_key(prefix: str, group: str) -> str:
-    return f"{{{prefix}}}:group:{group}"
+def group_key(prefix: str, group: str, worker: str | None = None) -> str:
+    return f"{{{prefix}}}:{_owner(worker)}group:{group}"
+
+
+def _owner(worker: str | None) -> str:
+    return "" if worker is None else f"worker:{worker}:"
 
 
 def bucket_args(limit: RateLimit) -> tuple[int, int, int]:

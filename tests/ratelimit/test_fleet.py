@@ -1,5 +1,6 @@
-"""The fleet: four worker processes share one Redis budget against one served sandbox; and one
-worker riding out a Redis crash and restart."""
+"""The fleet: four worker processes share one Redis budget against one served sandbox; one
+worker riding out a Redis crash and restart; and a fleet of four limiters that keeps to its
+budget while a real redis-server is killed and restarted empty, or frozen and thawed, mid-run."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import select
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AsyncExitStack, ExitStack, contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from copytrade_async.sandbox import (
 )
 
 from .conftest import RedisServer
+from .fleet_worker import fleet_limits
 
 REPO = Path(__file__).resolve().parents[2]
 LOGGER = "copytrade_async"
@@ -154,7 +156,8 @@ async def test_a_worker_rides_out_a_redis_crash(
     redis_server: RedisServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Redis is killed mid-run: requests go on at the worker's share of the budget (1/4), with
-    one warning; Redis comes back on the same port: the worker uses it again (one info line)."""
+    one warning; Redis comes back on the same port: the worker uses it again (one info line),
+    keeping to its share for its cool-down (0.2 + 2 * 0.25 + 1 = 1.7 s), then the whole budget."""
     caplog.set_level(logging.INFO, LOGGER)
     rate, burst, fleet_size = 40.0, 4, 4  # alone: 10/s, burst 1
     limits = RateLimits(
@@ -195,8 +198,9 @@ async def test_a_worker_rides_out_a_redis_crash(
             assert not limiter.using_redis
             await anyio.to_thread.run_sync(redis_server.start)
             restarted = time.monotonic()
-            await anyio.sleep(1.5)
+            await anyio.sleep(1.0)  # back within a probe (0.2 s + 0.25 s), then cooling down
             assert limiter.using_redis
+            await anyio.sleep(2.3)  # the cool-down is over by 0.45 + 1.7 s after the restart
             async with aioredis.Redis.from_url(redis_server.url) as redis:
                 assert await redis.exists(group_key("restart", "copytrading"))
             end = time.monotonic()
@@ -206,12 +210,117 @@ async def test_a_worker_rides_out_a_redis_crash(
         return sum(low <= t < high for t in done)
 
     before, during = count(start, killed), count(killed, restarted)
-    after = count(end - 1.0, end)
-    print(f"\nrestart: {before}/s on Redis, {during / 1.5:.1f}/s alone, {after}/s on Redis again")
+    cooling, after = count(restarted + 0.5, restarted + 1.5), count(end - 1.0, end)
+    print(
+        f"\nrestart: {before}/s on Redis, {during / 1.5:.1f}/s alone, {cooling}/s cooling "
+        f"down, {after}/s on Redis again"
+    )
+    share = rate / fleet_size
     assert rate * 0.8 <= before <= rate + burst
-    assert (rate / fleet_size) * 1.5 * 0.8 <= during <= (rate / fleet_size) * 1.5 + 3
+    assert share * 1.5 * 0.8 <= during <= share * 1.5 + 3
+    assert share * 0.8 <= cooling <= share + 2
     assert rate * 0.8 <= after <= rate + burst
     warnings = [r for r in caplog.records if r.name == LOGGER and r.levelno == logging.WARNING]
     infos = [r for r in caplog.records if r.name == LOGGER and r.levelno == logging.INFO]
     assert len(warnings) == 1 and "unreachable" in warnings[0].getMessage()
     assert len(infos) == 1 and "back" in infos[0].getMessage()
+
+
+# -- the fleet through an outage ------------------------------------------------------------
+
+OUTAGE_RATE, OUTAGE_BURST = 50.0, 4  # shares of 12.5/s, burst 1 each for a fleet of four
+OUTAGE_TASKS = 10  # per limiter: the overshoot grew with the tasks waiting on the fallback
+# Grants are timed when the task resumes, which on a busy 2-core machine may lag the grant by a
+# few milliseconds and bunch two or so into a window they were not granted in.
+OUTAGE_JITTER = 2
+# Two workers are busy from the start, two join during the outage, so that the pairs probe
+# Redis at different times and notice its return about half a second apart:
+LOSE, JOIN, RESTORE, END = 1.0, 1.5, 2.7, 7.0
+PROBE_INTERVAL, TIMEOUT = 1.0, 0.25  # the cool-down: 1 + 2 * 0.25 + 1 = 2.5 s after the return
+
+
+def busiest_window(times: list[float], length: float = 1.0) -> int:
+    """The most grants in any window ``(t - length, t]``."""
+    times = sorted(times)
+    best = first = 0
+    for last, t in enumerate(times):
+        while times[first] <= t - length:
+            first += 1
+        best = max(best, last - first + 1)
+    return best
+
+
+async def run_through_outage(
+    redis_server: RedisServer, lose: Callable[[], None], restore: Callable[[], None]
+) -> tuple[list[float], list[RedisRateLimiter]]:
+    """Four limiters (a fleet of four workers in one process), each with busy tasks, two of
+    them from ``JOIN``: Redis is lost at ``LOSE`` and restored at ``RESTORE``; the run ends at
+    ``END``. Returns the grant times (relative to the start) and the limiters."""
+    limits = fleet_limits(OUTAGE_RATE, OUTAGE_BURST)
+    limiters = [
+        RedisRateLimiter(
+            redis_server.url,
+            limits,
+            fleet_size=4,
+            prefix="outage",
+            timeout=TIMEOUT,
+            probe_interval=PROBE_INTERVAL,
+        )
+        for _ in range(4)
+    ]
+    grants: list[float] = []
+    async with AsyncExitStack() as stack:
+        for limiter in limiters:
+            await stack.enter_async_context(limiter)
+        start = time.monotonic()
+
+        async def busy(limiter: RedisRateLimiter, delay: float) -> None:
+            await anyio.sleep(delay)
+            while True:
+                await limiter.acquire("copytrading")
+                grants.append(time.monotonic() - start)
+
+        async with anyio.create_task_group() as tasks:
+            for index, limiter in enumerate(limiters):
+                for _ in range(OUTAGE_TASKS):
+                    tasks.start_soon(busy, limiter, 0 if index < 2 else JOIN)
+            await anyio.sleep(LOSE)
+            lose()
+            await anyio.sleep(RESTORE - (time.monotonic() - start))
+            await anyio.to_thread.run_sync(restore)
+            await anyio.sleep(END - (time.monotonic() - start))
+            tasks.cancel_scope.cancel()
+    return grants, limiters
+
+
+def check_outage(name: str, grants: list[float], limiters: list[RedisRateLimiter]) -> None:
+    def count(low: float, high: float) -> int:
+        return sum(low <= t < high for t in grants)
+
+    peak = busiest_window(grants)
+    print(
+        f"\n{name}: busiest 1 s window {peak} (budget {OUTAGE_RATE:g} + burst {OUTAGE_BURST}); "
+        f"{count(0, LOSE)} before, {count(2.0, RESTORE) / (RESTORE - 2.0):.1f}/s during, "
+        f"{count(END - 1, END)} in the last second"
+    )
+    assert peak <= OUTAGE_RATE + OUTAGE_BURST + OUTAGE_JITTER
+    # The fallback kept the fleet going, and at the end Redis has the whole budget again.
+    assert count(2.0, RESTORE) >= 0.8 * OUTAGE_RATE * (RESTORE - 2.0)
+    assert count(END - 1, END) >= 0.8 * OUTAGE_RATE
+    assert all(limiter.using_redis for limiter in limiters)
+
+
+async def test_the_fleet_keeps_its_budget_when_redis_is_killed_and_restarted_empty(
+    redis_server: RedisServer,
+) -> None:
+    grants, limiters = await run_through_outage(redis_server, redis_server.kill, redis_server.start)
+    check_outage("killed and restarted", grants, limiters)
+
+
+async def test_the_fleet_keeps_its_budget_when_redis_hangs_and_comes_back(
+    redis_server: RedisServer,
+) -> None:
+    grants, limiters = await run_through_outage(
+        redis_server, redis_server.freeze, redis_server.thaw
+    )
+    check_outage("frozen and thawed", grants, limiters)

