@@ -15,6 +15,7 @@
     │   └── ServerError                HTTP 5xx
     ├── APIConnectionError             the request did not get an answer
     │   └── APITimeoutError
+    ├── PaginationError                a list's pages stopped bringing anything new
     ├── ResponseDecodeError            the body is not JSON or not the envelope
     │   └── ResponseValidationError    the envelope's data does not fit the record
     └── toolkit.PortfolioError         diversify() failed; says what was rolled back
@@ -38,6 +39,7 @@ __all__ = [
     "InsufficientBalanceError",
     "InvalidFollowSettingsError",
     "InvalidTraderError",
+    "PaginationError",
     "RateLimitError",
     "ResponseDecodeError",
     "ResponseValidationError",
@@ -150,6 +152,17 @@ class APIConnectionError(CopyTradeError):
 
 class APITimeoutError(APIConnectionError):
     """The request timed out."""
+
+
+class PaginationError(CopyTradeError):
+    """A list's pages contradict themselves: several pages in a row brought items but nothing
+    new (a server repeating itself), so the walk was ended instead of following its
+    ``totalPage``. What was yielded before is good; nothing is left out that the pages held."""
+
+    def __init__(self, endpoint: str, message: str) -> None:
+        self.endpoint = endpoint
+        self.message = message
+        super().__init__(f"{endpoint}: {message}")
 
 
 class ResponseDecodeError(CopyTradeError):

@@ -6,6 +6,7 @@ the caller's arguments, sends one call per page or action, and structures the an
 records.
 """
 
+from ._dedupe import MAX_REMEMBERED, STALLED_PAGES
 from ._follows import Follows
 from ._history import History
 from ._pagination import AsyncPaginator, next_page_no
@@ -25,8 +26,10 @@ from ._traders import Traders
 
 __all__ = [
     "MARGIN_MODES",
+    "MAX_REMEMBERED",
     "SORT_BY",
     "SORT_TYPE",
+    "STALLED_PAGES",
     "Amount",
     "AsyncPaginator",
     "Follows",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from .._http import HISTORY
 from .._records import HistoryOrder, Page
 from .._validation import check_id, check_page, check_time_ms, check_time_range
+from ._dedupe import TimeOrderedDedupe
 from ._pagination import AsyncPaginator
 from ._params import Timestamp
 from ._resource import Resource
@@ -44,7 +47,9 @@ class History(Resource):
                 pinned[0] = check_time_ms("end_time", page.request_time)
             return page
 
-        return AsyncPaginator(fetch, limit=limit, key=_order_id, prefetch=prefetch)
+        return AsyncPaginator(
+            fetch, limit=limit, dedupe=_dedupe, prefetch=prefetch, name=HISTORY.name
+        )
 
     async def page(
         self,
@@ -77,5 +82,11 @@ class History(Resource):
         return await self._get_page(HISTORY, params, HistoryOrder, page_no, page_size)
 
 
-def _order_id(order: HistoryOrder) -> str:
-    return order.order_id
+def _when(order: HistoryOrder) -> datetime:
+    """Where an order stands in the history's newest-first order: its close time, or its create
+    time while it is open."""
+    return order.close_time if order.close_time is not None else order.create_time
+
+
+def _dedupe() -> TimeOrderedDedupe[HistoryOrder]:
+    return TimeOrderedDedupe(key=lambda order: order.order_id, when=_when)

@@ -7,9 +7,10 @@ asked for is the truth: ``currentPage`` is missing or wrong on some servers. Rea
 and no page past the last one is ever requested.
 
 :class:`AsyncPaginator` yields items with ``async for`` and walks pages with ``.pages()``. It
-stops after ``limit`` items, drops an item whose key it yielded on one of the last pages, and
-can prefetch: once ``totalPage`` is known it keeps up to ``prefetch`` following pages in
-flight, and still hands them out in order. Each fill is a rolling window (a finished fetch
+stops after ``limit`` items, drops an item it yielded already and ends a walk whose pages stop
+bringing anything new (both in bounded memory, see :mod:`._dedupe`), and can prefetch: once
+``totalPage`` is known it keeps up to ``prefetch`` following pages in flight, and still hands
+them out in order. Each fill is a rolling window (a finished fetch
 starts the next page) that reads ahead ``prefetch`` pages at first and twice as many on each
 later fill, up to ``8 * prefetch``: a walk that stops early (``limit``) wastes few requests,
 and a long walk is not held up by the slowest page of every batch.
@@ -20,18 +21,19 @@ and a long walk is not held up by the slowest page of every batch.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from typing import Any, Generic, TypeVar
 
 import anyio
 import attrs
 
+from .._exceptions import PaginationError
 from .._records import Page
+from ._dedupe import STALLED_PAGES, Dedupe
 
-__all__ = ["AsyncPaginator", "next_page_no"]
+__all__ = ["STALLED_PAGES", "AsyncPaginator", "next_page_no"]
 
 T = TypeVar("T")
-_DEDUPE_PAGES = 3
 #: How many windows of ``prefetch`` pages one rolling fill reads ahead, at most.
 _MAX_READ_AHEAD = 8
 FetchPage = Callable[[int], Awaitable[Page[T]]]
@@ -44,44 +46,18 @@ def next_page_no(requested: int, page: Page[Any]) -> int | None:
     return requested + 1
 
 
-class _Dedupe(Generic[T]):
-    """Drops an item whose key was yielded on one of the last pages.
-
-    Keys of the last :data:`_DEDUPE_PAGES` pages only: a page boundary that shifts mid-walk
-    repeats items of the neighbouring page, never older ones, and the memory stays flat on
-    long streams.
-    """
-
-    def __init__(self, key: Callable[[T], Hashable]) -> None:
-        self._key = key
-        self._seen: deque[set[Hashable]] = deque(maxlen=_DEDUPE_PAGES)
-
-    def new_items(self, page: Page[T]) -> Page[T]:
-        """``page`` without the items already yielded (the page itself when none was)."""
-        fresh: list[T] = []
-        keys: set[Hashable] = set()
-        for item in page.items:
-            item_key = self._key(item)
-            if item_key in keys or any(item_key in seen for seen in self._seen):
-                continue
-            keys.add(item_key)
-            fresh.append(item)
-        self._seen.append(keys)
-        if len(fresh) == len(page.items):
-            return page
-        return attrs.evolve(page, items=tuple(fresh))
-
-
 class _PageWalker(Generic[T]):
     """Hands out pages in order, fetching ahead in bounded rolling windows when asked to, each
-    without the items already handed out when a ``key`` is given."""
+    without the items already handed out when it has a ``dedupe``, which also ends a walk whose
+    pages stopped bringing anything new."""
 
     def __init__(
-        self, fetch: FetchPage[T], prefetch: int, key: Callable[[T], Hashable] | None = None
+        self, fetch: FetchPage[T], prefetch: int, name: str, dedupe: Dedupe[T] | None
     ) -> None:
         self._fetch = fetch
         self._prefetch = prefetch
-        self._dedupe = None if key is None else _Dedupe(key)
+        self._name = name
+        self._dedupe = dedupe
         self._next_no: int | None = 1
         self._known_total: int | None = None
         # Windows of ``prefetch`` pages the next fill may read: doubles after every fill, so a
@@ -110,7 +86,20 @@ class _PageWalker(Generic[T]):
         self._next_no = following
         if self._ready and self._ready[0][0] != following:
             self._ready.clear()
-        return result if self._dedupe is None else self._dedupe.new_items(result)
+        return result if self._dedupe is None else self._fresh(result)
+
+    def _fresh(self, page: Page[T]) -> Page[T]:
+        assert self._dedupe is not None
+        fresh = self._dedupe.fresh(page.items)
+        if self._dedupe.stalled >= STALLED_PAGES:
+            self._ready.clear()
+            self._next_no = None
+            raise PaginationError(
+                self._name,
+                f"{STALLED_PAGES} pages in a row (up to page {page.current_page} of "
+                f"{page.total_page}) brought nothing new; the walk was ended",
+            )
+        return page if len(fresh) == len(page.items) else attrs.evolve(page, items=tuple(fresh))
 
     async def _fill(self, first: int) -> None:
         if self._prefetch <= 1 or self._known_total is None:
@@ -155,10 +144,12 @@ class _PageWalker(Generic[T]):
 class AsyncPaginator(Generic[T]):
     """Every item of a paginated list: ``async for item in paginator``.
 
-    ``limit`` caps the number of items (and so the pages fetched); ``key`` drops an item whose
-    key was already yielded; ``prefetch`` > 1 fetches that many pages at a time once the total
-    is known. Each iteration starts a fresh walk from page 1; ``await paginator`` fetches
-    only the first page.
+    ``limit`` caps the number of items (and so the pages fetched); ``dedupe`` makes, for each
+    walk, the filter that drops an item already yielded (see :mod:`._dedupe`), and a walk whose
+    pages stop bringing anything new ends with :class:`~copytrade_async.PaginationError`;
+    ``prefetch`` > 1 fetches that many pages at a time once the total is known. ``name`` names
+    the list in errors. Each iteration starts a fresh walk from page 1; ``await paginator``
+    fetches only the first page.
     """
 
     def __init__(
@@ -166,8 +157,9 @@ class AsyncPaginator(Generic[T]):
         fetch: FetchPage[T],
         *,
         limit: int | None = None,
-        key: Callable[[T], Hashable] | None = None,
+        dedupe: Callable[[], Dedupe[T]] | None = None,
         prefetch: int = 0,
+        name: str = "list",
     ) -> None:
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
             raise ValueError(f"limit must be a whole number or None, got {limit!r}")
@@ -177,13 +169,15 @@ class AsyncPaginator(Generic[T]):
             raise ValueError(f"prefetch must be a whole number >= 0, got {prefetch!r}")
         self._fetch = fetch
         self._limit = limit
-        self._key = key
+        self._dedupe = dedupe
         self._prefetch = prefetch
+        self._name = name
 
     def pages(self) -> AsyncIterator[Page[T]]:
         """Walk the pages themselves, each without the items an earlier page already brought
         (``limit`` does not apply)."""
-        return _PageWalker(self._fetch, self._prefetch, self._key)
+        dedupe = None if self._dedupe is None else self._dedupe()
+        return _PageWalker(self._fetch, self._prefetch, self._name, dedupe)
 
     def __aiter__(self) -> AsyncIterator[T]:
         return _ItemWalker(self.pages(), self._limit)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .._http import TRADER_DETAIL, TRADERS
 from .._records import Page, Trader, TraderDetail, structure
 from .._validation import check_choice, check_id, check_page
+from ._dedupe import RecentDedupe
 from ._pagination import AsyncPaginator
 from ._params import SORT_BY, SORT_TYPE, SortBy, SortType
 from ._resource import Resource
@@ -42,7 +43,9 @@ class Traders(Resource):
         async def fetch(page_no: int) -> Page[Trader]:
             return await self._page(params, page_no, page_size)
 
-        return AsyncPaginator(fetch, limit=limit, prefetch=prefetch)
+        return AsyncPaginator(
+            fetch, limit=limit, dedupe=_dedupe, prefetch=prefetch, name=TRADERS.name
+        )
 
     async def page(
         self,
@@ -65,3 +68,8 @@ class Traders(Resource):
         trader_id = check_id("trader_id", trader_id)
         envelope = await self._get(TRADER_DETAIL, {"traderId": trader_id})
         return structure(TRADER_DETAIL.name, envelope.data, TraderDetail)
+
+
+def _dedupe() -> RecentDedupe[Trader]:
+    # A trader whose profit changes mid-walk can move to a later page: it comes once.
+    return RecentDedupe(key=lambda trader: trader.trader_id)

@@ -11,6 +11,7 @@ from copytrade_async import (
     APIConnectionError,
     APIError,
     CopyTradeError,
+    PaginationError,
     ResponseDecodeError,
     ResponseValidationError,
 )
@@ -134,6 +135,8 @@ def raised(cls: type[CopyTradeError]) -> CopyTradeError:
         return cls("traders.list", "not\nJSON", http_status=200)
     if issubclass(cls, APIConnectionError):
         return cls("traders.list", "connection\nfailed")
+    if issubclass(cls, PaginationError):
+        return cls("history.list", "pages\nrepeat")
     return cls("went\nwrong")
 
 

@@ -13,8 +13,14 @@ import respx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from copytrade_async import AsyncCopyTradeClient, AsyncPaginator, Page
-from copytrade_async.resources._pagination import next_page_no
+from copytrade_async import (
+    AsyncCopyTradeClient,
+    AsyncPaginator,
+    CopyTradeError,
+    Page,
+    PaginationError,
+)
+from copytrade_async.resources import STALLED_PAGES, next_page_no
 
 from ..conftest import PREFIX, ok
 from ..payloads import ORDER, TRADER
@@ -305,3 +311,107 @@ async def test_an_error_comes_out_in_order() -> None:
         async for item in AsyncPaginator(server.fetch, prefetch=4):
             seen.append(item)
     assert seen == list(range(12))  # pages 1 to 6
+
+
+# -- a server that lies: repeats beyond the last pages, pages that bring nothing new -----------
+
+
+def order(
+    order_id: str, close_ms: int | None, create_ms: int = 1_600_000_000_000
+) -> dict[str, Any]:
+    closed = close_ms is not None
+    return {
+        **ORDER,
+        "orderId": order_id,
+        "status": "closed" if closed else "open",
+        "createTime": create_ms,
+        "closeTime": close_ms,
+        "exitPrice": ORDER["exitPrice"] if closed else "",
+    }
+
+
+def pages_of(*lists: list[dict[str, Any]], total_page: int | None = None) -> list[httpx.Response]:
+    count = total_page if total_page is not None else len(lists)
+    return [ok({"totalPage": count, "list": items}) for items in lists]
+
+
+async def test_an_order_yielded_pages_ago_is_not_yielded_again(
+    client: AsyncCopyTradeClient, mock_api: respx.MockRouter
+) -> None:
+    # Newest first, one order a page; page 5 repeats order 1 (four pages back).
+    t = 1_700_000_000_000
+    lists = [[order(str(n), t - n * 1000)] for n in range(1, 5)] + [[order("1", t - 1000)]]
+    mock_api.get(f"{PREFIX}/history").mock(side_effect=pages_of(*lists))
+    walked = [o.order_id async for o in client.history.list("f1", page_size=1)]
+    assert walked == ["1", "2", "3", "4"]
+
+
+async def test_orders_closed_in_the_same_millisecond_across_pages_are_all_kept(
+    client: AsyncCopyTradeClient, mock_api: respx.MockRouter
+) -> None:
+    t = 1_700_000_000_000
+    first = [order("a", t), order("b", t)]
+    second = [order("b", t), order("c", t), order("d", t - 1)]  # "b" again: a shifted boundary
+    mock_api.get(f"{PREFIX}/history").mock(side_effect=pages_of(first, second))
+    walked = [o.order_id async for o in client.history.list("f1", page_size=3)]
+    assert walked == ["a", "b", "c", "d"]
+
+
+async def test_open_orders_are_placed_by_their_create_time(
+    client: AsyncCopyTradeClient, mock_api: respx.MockRouter
+) -> None:
+    t = 1_700_000_000_000
+    first = [order("open-1", None, create_ms=t), order("c-1", t - 10)]
+    second = [order("open-1", None, create_ms=t), order("c-2", t - 20)]  # the open one again
+    mock_api.get(f"{PREFIX}/history").mock(side_effect=pages_of(first, second))
+    walked = [o.order_id async for o in client.history.list("f1", page_size=2)]
+    assert walked == ["open-1", "c-1", "c-2"]
+
+
+async def test_a_walk_whose_pages_bring_nothing_new_ends_with_a_typed_error(
+    client: AsyncCopyTradeClient, mock_api: respx.MockRouter
+) -> None:
+    t = 1_700_000_000_000
+    same = [order("a", t), order("b", t - 1)]
+    route = mock_api.get(f"{PREFIX}/history").mock(
+        return_value=ok({"totalPage": 10**9, "list": same})
+    )
+    walked: list[str] = []
+    with pytest.raises(PaginationError, match=r"history\.list") as info:
+        async for o in client.history.list("f1", page_size=2):
+            walked.append(o.order_id)
+    assert walked == ["a", "b"]
+    assert route.call_count == 1 + STALLED_PAGES
+    assert isinstance(info.value, CopyTradeError)
+
+
+async def test_a_trader_list_that_repeats_itself_ends_too(
+    client: AsyncCopyTradeClient, mock_api: respx.MockRouter
+) -> None:
+    route = mock_api.get(f"{PREFIX}/traders").mock(
+        return_value=ok({"totalPage": 10**9, "list": [TRADER]})
+    )
+    with pytest.raises(PaginationError, match=r"traders\.list"):
+        await client.traders.list(page_size=1).collect()
+    assert route.call_count == 1 + STALLED_PAGES
+
+
+async def test_a_trader_that_moves_between_pages_comes_once(
+    client: AsyncCopyTradeClient, mock_api: respx.MockRouter
+) -> None:
+    a, b, c = ({**TRADER, "traderId": i} for i in ("a", "b", "c"))
+    mock_api.get(f"{PREFIX}/traders").mock(side_effect=pages_of([a, b], [b, c]))
+    assert [t.trader_id async for t in client.traders.list(page_size=2)] == ["a", "b", "c"]
+
+
+async def test_a_history_sent_oldest_first_is_walked_whole(
+    client: AsyncCopyTradeClient, mock_api: respx.MockRouter
+) -> None:
+    # The documented order is newest first; a server that sends the other way round loses
+    # nothing either: the walk learns its direction from the first two times it sees.
+    t = 1_700_000_000_000
+    first = [order("1", t), order("2", t + 1), order("3", t + 2)]
+    second = [order("3", t + 2), order("4", t + 3), order("1", t)]  # a repeat from each end
+    mock_api.get(f"{PREFIX}/history").mock(side_effect=pages_of(first, second))
+    walked = [o.order_id async for o in client.history.list("f1", page_size=3)]
+    assert walked == ["1", "2", "3", "4"]
