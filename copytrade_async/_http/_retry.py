@@ -54,7 +54,18 @@ __all__ = [
 log = logging.getLogger("copytrade_async")
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-TRANSIENT_CODES = frozenset({"429", "40010", "45001", "40725", "40808", "40015"})
+#: The exchange's codes that mean "try again later". A code is here only where a source says
+#: so; the exchange's error table is Bitget's classic-futures REST table, ccxt's is the error
+#: map in ccxt's ``bitget`` class. Left out on purpose: 40010 (ccxt: "sign signature error";
+#: the exchange's table: "Request timed out"), 45001 ("Unknown error"), 40725 ("service return
+#: an error") and 40808 ("Parameter verification exception", which ccxt maps to InvalidOrder):
+#: no source says that asking again helps, and a refused parameter is refused again.
+TRANSIENT_CODES = frozenset(
+    {
+        "429",  # "Too many requests": the exchange's table; ccxt maps it to DDoSProtection
+        "40015",  # "System is abnormal, please try again later": the exchange's table and ccxt
+    }
+)
 #: Statuses that prove the server did not act on the request.
 NOT_PROCESSED_STATUSES = frozenset({429, 503})
 #: How long everyone pauses after a 429 that carried no Retry-After.
