@@ -33,6 +33,7 @@ can cross a process boundary (a process pool, a task queue).
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 
 __all__ = [
@@ -149,7 +150,11 @@ class RateLimitError(APIError):
 
     def __str__(self) -> str:
         text = super().__str__()
-        return text if self.retry_after is None else f"{text}; retry after {self.retry_after:g}s"
+        if self.retry_after is None:
+            return text
+        if math.isinf(self.retry_after):
+            return f"{text}; the server asks for a wait too long to read"
+        return f"{text}; retry after {self.retry_after:g}s"
 
 
 class ServerError(APIError):

@@ -130,7 +130,7 @@ def test_rate_limit_carries_retry_after() -> None:
         ({"retry-after-ms": "250", "retry-after": "9"}, 0.25),
         ({"retry-after": "Wed, 21 Oct 2026 07:28:05 GMT"}, 5.0),
         ({"retry-after": "Wed, 21 Oct 2026 07:27:00 GMT"}, 0.0),
-        ({"retry-after": "-3"}, 0.0),
+        ({"retry-after": "-3"}, None),  # not a delay-seconds: ignored as if absent
         ({"retry-after": "soon"}, None),
         ({"retry-after-ms": "x", "retry-after": "1"}, 1.0),
         ({}, None),

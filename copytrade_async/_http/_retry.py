@@ -25,6 +25,7 @@ concurrent coroutines would corrupt.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 
 import anyio
@@ -125,8 +126,8 @@ def decide(
             retry=can_resync and clock_retries == 0, delay=0.0, resync_clock=can_resync
         )
     retry_after = exc.retry_after if isinstance(exc, APIError) else None
-    if retry_after is not None and retry_after > retry_after_cap:
-        return _GIVE_UP
+    if retry_after is not None and (retry_after > retry_after_cap or math.isinf(retry_after)):
+        return _GIVE_UP  # an endless wait (``inf``: too long to read) is past any cap
     pause = None
     if isinstance(exc, RateLimitError) or (isinstance(exc, APIError) and exc.http_status == 429):
         pause = retry_after if retry_after is not None else DEFAULT_RATE_LIMIT_PAUSE

@@ -12,10 +12,12 @@ implementations, each in a module of its own:
   the faster choice under load, imported only when chosen.
 
 :mod:`._transport_factory` picks one for the client's arguments. Both follow no redirects and
-fail the same way, through :func:`timeout_error` and :func:`connection_error`:
-:class:`APITimeoutError` for a timeout and :class:`APIConnectionError` for any other transport
-failure, with ``request_sent=False`` only when the request provably never left this machine
-(the connection could not be opened, or no pooled connection became free in time).
+fail the same way, through :func:`timeout_error`, :func:`connection_error` and
+:func:`encoding_error`: :class:`APITimeoutError` for a timeout and :class:`APIConnectionError`
+for any other transport failure, with ``request_sent=False`` only when the request provably
+never left this machine (the connection could not be opened, or no pooled connection became
+free in time); :class:`ResponseDecodeError` for a body whose ``Content-Encoding`` (gzip,
+deflate) is corrupt or lies.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Literal, Protocol
 
 import httpx
 
-from .._exceptions import APIConnectionError, APITimeoutError
+from .._exceptions import APIConnectionError, APITimeoutError, ResponseDecodeError
 
 __all__ = [
     "TRANSPORTS",
@@ -33,6 +35,7 @@ __all__ = [
     "Transport",
     "TransportName",
     "connection_error",
+    "encoding_error",
     "timeout_error",
 ]
 
@@ -78,4 +81,16 @@ def connection_error(
     """The error for any other transport failure (raise it ``from exc``)."""
     return APIConnectionError(
         endpoint, f"connection failed ({type(exc).__name__}: {exc})", request_sent=request_sent
+    )
+
+
+def encoding_error(
+    endpoint: str, exc: BaseException, *, http_status: int | None
+) -> ResponseDecodeError:
+    """The error for a body whose ``Content-Encoding`` cannot be decoded (raise it ``from exc``):
+    the bytes came from the server, so it is a malformed response, as a body that is not JSON."""
+    return ResponseDecodeError(
+        endpoint,
+        f"cannot decode the body's Content-Encoding ({type(exc).__name__}: {exc})",
+        http_status=http_status,
     )

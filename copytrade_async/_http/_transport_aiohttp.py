@@ -26,7 +26,13 @@ import aiohttp
 import httpx
 from yarl import URL
 
-from ._transport import RawResponse, TransportName, connection_error, timeout_error
+from ._transport import (
+    RawResponse,
+    TransportName,
+    connection_error,
+    encoding_error,
+    timeout_error,
+)
 
 __all__ = ["AiohttpTransport", "client_timeout"]
 
@@ -102,6 +108,10 @@ class AiohttpTransport:
             raise timeout_error(endpoint, exc, request_sent=True) from exc
         except aiohttp.ClientConnectorError as exc:
             raise connection_error(endpoint, exc, request_sent=False) from exc
+        except aiohttp.ClientPayloadError as exc:
+            if isinstance(exc.__cause__, aiohttp.http_exceptions.ContentEncodingError):
+                raise encoding_error(endpoint, exc.__cause__, http_status=None) from exc
+            raise connection_error(endpoint, exc, request_sent=True) from exc
         except aiohttp.ClientError as exc:
             raise connection_error(endpoint, exc, request_sent=True) from exc
         return response.status, response.headers, content

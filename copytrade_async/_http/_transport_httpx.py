@@ -6,7 +6,13 @@ import urllib.request
 
 import httpx
 
-from ._transport import RawResponse, TransportName, connection_error, timeout_error
+from ._transport import (
+    RawResponse,
+    TransportName,
+    connection_error,
+    encoding_error,
+    timeout_error,
+)
 
 __all__ = ["HttpxTransport"]
 
@@ -92,6 +98,8 @@ class HttpxTransport:
         except httpx.TransportError as exc:
             sent = not isinstance(exc, _NOT_SENT)
             raise connection_error(endpoint, exc, request_sent=sent) from exc
+        except httpx.DecodingError as exc:  # not a TransportError: a corrupt gzip or deflate body
+            raise encoding_error(endpoint, exc, http_status=None) from exc
 
     async def aclose(self) -> None:
         if self._owned:

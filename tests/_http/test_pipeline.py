@@ -228,3 +228,22 @@ async def test_demo_and_locale_headers(mock_api: respx.MockRouter) -> None:
     request = route.calls.last.request
     assert request.headers["paptrading"] == "1"
     assert request.headers["locale"] == "zh-CN"
+
+
+@pytest.mark.parametrize(
+    "request_time",
+    ["1" + "0" * 400, "-1e17", '"²"', "1e30", "Infinity", "NaN", "true", "{}", "0"],
+)
+async def test_an_insane_request_time_leaves_the_clock_alone(
+    mock_api: respx.MockRouter, request_time: str
+) -> None:
+    body = f'{{"code":"00000","msg":"ok","requestTime":{request_time},"data":[]}}'
+    route = mock_api.get(f"{PREFIX}/positions").mock(
+        return_value=httpx.Response(200, content=body.encode())
+    )
+    async with make_client() as client:
+        clock = client._pipeline.clock
+        assert await client.follows.positions("1") == []
+        assert clock.offset_ms == 0.0
+        signed = int(route.calls.last.request.headers["ACCESS-TIMESTAMP"])
+        assert abs(signed - time.time() * 1000) < 60_000
