@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING, Any, Self
 import attrs
 import httpx
 
-from ._config import DEFAULT_BASE_URL, ClientOptions, Credentials, RequestHook
+from ._config import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    ClientOptions,
+    Credentials,
+    RequestHook,
+)
 from ._http import (
     Endpoint,
     Envelope,
@@ -75,6 +81,7 @@ class AsyncCopyTradeClient:
         max_in_flight: int | None = DEFAULT_MAX_IN_FLIGHT,
         locale: str = "en-US",
         on_request: RequestHook | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         credentials = Credentials(api_key, api_secret, passphrase)
         options = ClientOptions(
@@ -86,6 +93,7 @@ class AsyncCopyTradeClient:
             backoff_max=backoff_max,
             locale=locale,
             demo=demo,
+            max_response_bytes=max_response_bytes,
         )
         if max_in_flight is not None:
             check_whole("max_in_flight", max_in_flight)

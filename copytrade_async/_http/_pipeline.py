@@ -35,7 +35,7 @@ from ._endpoints import Endpoint, RetrySafety
 from ._envelope import Envelope, decode_envelope, parse_server_date
 from ._retry import RetryDecision, decide, request_retrying
 from ._signing import EMPTY_QUERY, Query, Signer
-from ._transport import RawResponse, Transport
+from ._transport import RawResponse, Transport, attempt_deadline
 
 __all__ = ["RequestPipeline"]
 
@@ -60,13 +60,15 @@ class _Call:
 class _Request:
     """What one logical call sends, worked out once for all its attempts."""
 
-    __slots__ = ("body", "body_text", "endpoint", "options", "query", "url")
+    __slots__ = ("body", "body_text", "deadline", "endpoint", "options", "query", "url")
 
     def __init__(
         self, endpoint: Endpoint, options: ClientOptions, query: Query, body_text: str
     ) -> None:
         self.endpoint = endpoint
         self.options = options
+        #: Seconds each attempt may take in all (connect, send, headers, body).
+        self.deadline = attempt_deadline(options.timeout)
         #: Signed decoded, sent encoded (see :mod:`._signing`).
         self.query = query.signed
         self.body_text = body_text
@@ -254,6 +256,8 @@ class RequestPipeline:
             headers,
             request.body,
             options.httpx_timeout,
+            deadline=request.deadline,
+            max_bytes=options.max_response_bytes,
         )
         return status, response_headers, content, sent_ms, clock.local_ms()
 

@@ -8,7 +8,8 @@ What is retried:
   the request provably never left (the connection could not be opened);
 * HTTP 429, 500, 502, 503, 504 and the exchange's transient codes (:data:`TRANSIENT_CODES`):
   for idempotent endpoints; for ``follow`` only an explicit 429 or 503;
-* a body that is not JSON or not the envelope, for idempotent endpoints only;
+* a body that is not JSON or not the envelope, for idempotent endpoints only (not a body past
+  the size cap, nor data that does not fit the record: the same answer would come back);
 * 40008 "timestamp expired": once per call, at once, after re-syncing the clock to the server
   time of the answer; that retry does not use up ``max_retries``.
 
@@ -40,6 +41,7 @@ from .._exceptions import (
     AuthenticationError,
     RateLimitError,
     ResponseDecodeError,
+    ResponseTooLargeError,
     ResponseValidationError,
 )
 from ._endpoints import RetrySafety
@@ -99,8 +101,8 @@ def _is_retryable(exc: BaseException, safety: RetrySafety) -> bool:
     idempotent = safety is RetrySafety.IDEMPOTENT
     if isinstance(exc, APIConnectionError):
         return idempotent or not exc.request_sent
-    if isinstance(exc, ResponseValidationError):
-        return False
+    if isinstance(exc, ResponseValidationError | ResponseTooLargeError):
+        return False  # the same answer would come back
     if isinstance(exc, ResponseDecodeError):
         return idempotent
     if isinstance(exc, RateLimitError):

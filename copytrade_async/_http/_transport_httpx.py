@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import urllib.request
+from collections.abc import AsyncIterator
 
+import anyio
 import httpx
 
 from ._transport import (
     RawResponse,
     TransportName,
     connection_error,
+    declared_length,
     encoding_error,
     timeout_error,
+    too_large,
 )
 
 __all__ = ["HttpxTransport"]
@@ -20,10 +24,47 @@ __all__ = ["HttpxTransport"]
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
+class _SendProbe(httpx.AsyncByteStream):
+    """The request body, which tells whether the request went out: httpcore writes the
+    request line and headers, then iterates the body (even an empty one) to send it."""
+
+    __slots__ = ("_body", "started")
+
+    def __init__(self, body: bytes | None) -> None:
+        self._body = body
+        self.started = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        self.started = True
+        if self._body:
+            yield self._body
+
+
+async def _read(response: httpx.Response, endpoint: str, max_bytes: int) -> bytes:
+    """The decoded body, read no further than ``max_bytes``."""
+    headers = response.headers
+    length = declared_length(headers.get("content-length"))
+    if length is not None and length > max_bytes:
+        raise too_large(endpoint, max_bytes, response.status_code)
+    try:
+        if length is not None and "content-encoding" not in headers:
+            return await response.aread()  # h11 reads no more than Content-Length
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > max_bytes:
+                raise too_large(endpoint, max_bytes, response.status_code)
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except httpx.DecodingError as exc:  # a corrupt gzip or deflate body (not a TransportError)
+        raise encoding_error(endpoint, exc, http_status=response.status_code) from exc
+
+
 class HttpxTransport:
     """Requests through an ``httpx.AsyncClient``.
 
-    A client given to us is used through ``client.request(...)``, so everything it was set up
+    A client given to us is used through ``client.send(...)``, so everything it was set up
     with applies (auth, event hooks, mounts, proxies, cookies, mock transports). The client we
     make ourselves has nothing of that to apply, so requests go straight to its connection
     pool (``AsyncHTTPTransport.handle_async_request``, httpx's public transport API), with the
@@ -31,6 +72,10 @@ class HttpxTransport:
     work (header and cookie merging, the auth and redirect loops, cookie extraction), about a
     sixth of httpx's CPU per request. When the environment configures a proxy, our client is
     used like a given one, so that httpx routes through the proxy.
+
+    The whole attempt runs under ``anyio.fail_after(deadline)``; the request body is a
+    :class:`_SendProbe`, so a deadline that passes before httpcore started sending says
+    ``request_sent=False``.
     """
 
     name: TransportName = "httpx"
@@ -67,18 +112,45 @@ class HttpxTransport:
         headers: dict[str, str],
         body: bytes | None,
         timeouts: httpx.Timeout,
+        *,
+        deadline: float | None,
+        max_bytes: int,
     ) -> RawResponse:
+        probe = _SendProbe(body)
         try:
-            if self._pool is None:
-                response = await self.client.request(
-                    method,
-                    url,
-                    content=body,
-                    headers=headers,
-                    timeout=timeouts,
-                    follow_redirects=False,
+            with anyio.fail_after(deadline):
+                return await self._exchange(
+                    endpoint, method, url, headers, body, probe, timeouts, max_bytes
                 )
-                return response.status_code, response.headers, response.content
+        except TimeoutError as exc:  # the deadline of the whole attempt
+            raise timeout_error(endpoint, exc, request_sent=probe.started) from exc
+        except httpx.TimeoutException as exc:
+            sent = not isinstance(exc, _NOT_SENT)
+            raise timeout_error(endpoint, exc, request_sent=sent) from exc
+        except httpx.TransportError as exc:
+            sent = not isinstance(exc, _NOT_SENT)
+            raise connection_error(endpoint, exc, request_sent=sent) from exc
+        except httpx.DecodingError as exc:  # decoded before the response came back to us
+            raise encoding_error(endpoint, exc, http_status=None) from exc
+
+    async def _exchange(
+        self,
+        endpoint: str,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes | None,
+        probe: _SendProbe,
+        timeouts: httpx.Timeout,
+        max_bytes: int,
+    ) -> RawResponse:
+        if self._pool is None:
+            request = self.client.build_request(
+                method, url, content=body, headers=headers, timeout=timeouts
+            )
+            request.stream = probe
+            response = await self.client.send(request, stream=True, follow_redirects=False)
+        else:
             request = httpx.Request(
                 method,
                 url,
@@ -86,20 +158,13 @@ class HttpxTransport:
                 content=body,
                 extensions={"timeout": timeouts.as_dict()},
             )
+            request.stream = probe
             response = await self._pool.handle_async_request(request)
-            try:
-                content = await response.aread()
-            finally:
-                await response.aclose()
-            return response.status_code, response.headers, content
-        except httpx.TimeoutException as exc:
-            sent = not isinstance(exc, _NOT_SENT)
-            raise timeout_error(endpoint, exc, request_sent=sent) from exc
-        except httpx.TransportError as exc:
-            sent = not isinstance(exc, _NOT_SENT)
-            raise connection_error(endpoint, exc, request_sent=sent) from exc
-        except httpx.DecodingError as exc:  # not a TransportError: a corrupt gzip or deflate body
-            raise encoding_error(endpoint, exc, http_status=None) from exc
+        try:
+            content = await _read(response, endpoint, max_bytes)
+        finally:
+            await response.aclose()
+        return response.status_code, response.headers, content
 
     async def aclose(self) -> None:
         if self._owned:

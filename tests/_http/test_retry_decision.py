@@ -17,6 +17,7 @@ from copytrade_async import (
     AuthenticationError,
     RateLimitError,
     ResponseDecodeError,
+    ResponseTooLargeError,
     ResponseValidationError,
     ServerError,
 )
@@ -109,6 +110,11 @@ CASES: dict[str, tuple[BaseException, RetrySafety, RetryDecision]] = {
     ),
     "body not JSON, GET": (ResponseDecodeError("x", "not JSON"), IDEMPOTENT, RetryDecision(True)),
     "body not JSON, follow": (ResponseDecodeError("x", "not JSON"), MONEY, RetryDecision(False)),
+    "a body past the size cap, GET": (
+        ResponseTooLargeError("x", limit=10, http_status=200),
+        IDEMPOTENT,
+        RetryDecision(retry=False),
+    ),
     "a field that does not fit": (
         ResponseValidationError("x", "profit", "bad"),
         IDEMPOTENT,
