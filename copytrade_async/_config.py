@@ -39,6 +39,8 @@ class Credentials:
             value = getattr(self, name)
             if not isinstance(value, str) or not value:
                 raise ValueError(f"{name} must be a non-empty string")
+            if name != "api_secret" and not (value.isascii() and value.isprintable()):
+                raise ValueError(f"{name} must be printable ASCII: it is sent as an HTTP header")
 
 
 def _check_timeout(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:

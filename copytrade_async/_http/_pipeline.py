@@ -33,6 +33,7 @@ from ..ratelimit import RateLimiter
 from ._clock import ServerClock
 from ._endpoints import Endpoint, RetrySafety
 from ._envelope import Envelope, decode_envelope, parse_server_date
+from ._redact import ACTIVE, Redactor, install_log_filter, scrub
 from ._retry import RetryDecision, decide, request_retrying
 from ._signing import EMPTY_QUERY, Query, Signer
 from ._transport import RawResponse, Transport, attempt_deadline
@@ -45,9 +46,18 @@ log = logging.getLogger("copytrade_async")
 class _Call:
     """Book-keeping for one logical call across its attempts."""
 
-    __slots__ = ("attempts", "clock_retries", "decision", "rate_limit_wait", "status")
+    __slots__ = (
+        "_redactor",
+        "attempts",
+        "clock_retries",
+        "decision",
+        "rate_limit_wait",
+        "redactor",
+        "signatures",
+        "status",
+    )
 
-    def __init__(self) -> None:
+    def __init__(self, redactor: Redactor) -> None:
         self.attempts = 0
         #: Retries granted to re-sync the clock (they do not use up ``max_retries``).
         self.clock_retries = 0
@@ -55,6 +65,20 @@ class _Call:
         self.decision: RetryDecision | None = None
         self.rate_limit_wait = 0.0
         self.status: int | None = None
+        #: The client's redactor, and the signatures this call sent (hidden too).
+        self.redactor = redactor
+        self.signatures: list[str] = []
+        self._redactor: tuple[int, Redactor] | None = None
+
+    def redact(self, text: str) -> str:
+        """``text`` without the credentials or any signature this call sent."""
+        built = self._redactor
+        if built is None or built[0] != len(self.signatures):
+            built = self._redactor = (
+                len(self.signatures),
+                self.redactor.with_signatures(self.signatures),
+            )
+        return built[1](text)
 
 
 class _Request:
@@ -92,6 +116,8 @@ class RequestPipeline:
         #: The credentials requests are signed with (their ``repr`` shows none of the secrets).
         self.credentials = credentials
         self._signer = Signer(credentials.api_key, credentials.api_secret, credentials.passphrase)
+        self._redactor = Redactor((credentials.api_secret, credentials.passphrase))
+        install_log_filter()
         self.transport = transport
         self.limiter = limiter
         self._retry_template = retry_template
@@ -125,7 +151,7 @@ class RequestPipeline:
         query = Query.of(params) if params else EMPTY_QUERY
         body_text = json.dumps(body, separators=(",", ":")) if body is not None else ""
         request = _Request(endpoint, options, query, body_text)
-        call = _Call()
+        call = _Call(self._redactor)
         started = time.perf_counter()
         error: BaseException | None = None
         try:
@@ -164,15 +190,25 @@ class RequestPipeline:
     async def _attempt(self, request: _Request, call: _Call) -> Envelope:
         call.attempts += 1
         call.decision = None
+        token = ACTIVE.set(call.redact)  # for the HTTP libraries' log records
         try:
-            status, headers, content, sent_ms, received_ms = await self._send_in_slot(request, call)
-        except Exception as exc:
-            await self._judge(request, call, exc)
-            raise
+            try:
+                status, headers, content, sent_ms, received_ms = await self._send_in_slot(
+                    request, call
+                )
+            except Exception as exc:
+                scrub(exc, call.redact)  # before the retry policy, a log line or the caller
+                await self._judge(request, call, exc)
+                raise
+        finally:
+            ACTIVE.reset(token)
         call.status = status
         try:
-            envelope = decode_envelope(request.endpoint.name, status, headers, content)
+            envelope = decode_envelope(
+                request.endpoint.name, status, headers, content, redact=call.redact
+            )
         except CopyTradeError as exc:
+            scrub(exc, call.redact)
             server_ms = exc.request_time_ms if isinstance(exc, APIError) else None
             self._learn_time(server_ms, headers, sent_ms, received_ms)
             await self._judge(request, call, exc, server_ms, sent_ms, received_ms)
@@ -249,6 +285,7 @@ class RequestPipeline:
             options.locale,
             options.demo,
         )
+        call.signatures.append(headers["ACCESS-SIGN"])
         status, response_headers, content = await self.transport.send(
             endpoint.name,
             endpoint.method,

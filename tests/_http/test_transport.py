@@ -440,3 +440,22 @@ def test_envelope_json_reader_used_by_both_is_exact() -> None:
 
     body = json.dumps({"code": "00000", "data": {"x": 1}}).replace("1}", "0.1000000000000000055}")
     assert parse_json(body.encode())["data"]["x"] == Decimal("0.1000000000000000055")
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("passphrase", "pa55\nphrase"), ("passphrase", "pässwort"), ("api_key", "key\x00x")],
+)
+async def test_credentials_that_cannot_be_header_values_are_refused_up_front(
+    server: Server, transport: Transport, field: str, value: str
+) -> None:
+    """httpx raised a bare UnicodeEncodeError for a non-ASCII passphrase, aiohttp a bare
+    ValueError for a newline in one: they are refused before any request, naming the
+    argument and not showing it."""
+    credentials = {"api_key": API_KEY, "api_secret": API_SECRET, "passphrase": PASSPHRASE}
+    credentials[field] = value
+    with pytest.raises(ValueError, match=field) as info:
+        AsyncCopyTradeClient(base_url=server.url, transport=transport, **credentials)
+    assert value not in str(info.value)
+    assert server.seen == []
