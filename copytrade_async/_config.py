@@ -108,3 +108,9 @@ class RequestEvent:
 
 
 RequestHook = Callable[[RequestEvent], Awaitable[None] | None]
+"""The ``on_request`` hook: called with a :class:`RequestEvent` after every call, failed and
+cancelled ones too. It never holds the call hostage: an async hook is awaited without a shield,
+so cancelling the calling task cancels it; it may take at most 1 s, then it is cancelled and
+one warning is logged; for a cancelled call it gets the event but its first wait ends it. An
+exception from the hook is logged and the call's result stands. Keep it quick (hand the event
+to a queue); a sync hook that blocks blocks the event loop."""

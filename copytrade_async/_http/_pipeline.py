@@ -18,7 +18,6 @@ the limiter and the clock estimate, and pass their own :class:`ClientOptions` pe
 
 from __future__ import annotations
 
-import inspect
 import json
 import logging
 import time
@@ -28,11 +27,12 @@ import anyio
 from tenacity import AsyncRetrying
 
 from .._config import ClientOptions, Credentials, RequestEvent, RequestHook
-from .._exceptions import AlreadyFollowingError, APIError, CopyTradeError
+from .._exceptions import AlreadyFollowingError, APIError, ClientClosedError, CopyTradeError
 from ..ratelimit import RateLimiter
 from ._clock import ServerClock
 from ._endpoints import Endpoint, RetrySafety
 from ._envelope import Envelope, decode_envelope, parse_server_date
+from ._hooks import HOOK_TIMEOUT, run_hook
 from ._redact import ACTIVE, Redactor, install_log_filter, scrub
 from ._retry import RetryDecision, decide, request_retrying
 from ._signing import EMPTY_QUERY, Query, Signer
@@ -102,6 +102,9 @@ class _Request:
 
 
 class RequestPipeline:
+    #: Seconds an async ``on_request`` hook may take before it is abandoned (see ``_hooks``).
+    hook_timeout = HOOK_TIMEOUT
+
     def __init__(
         self,
         *,
@@ -147,7 +150,7 @@ class RequestPipeline:
         body: Mapping[str, str] | None = None,
     ) -> Envelope:
         if self._closed:
-            raise RuntimeError("the client is closed")
+            raise ClientClosedError(endpoint.name)
         query = Query.of(params) if params else EMPTY_QUERY
         body_text = json.dumps(body, separators=(",", ":")) if body is not None else ""
         request = _Request(endpoint, options, query, body_text)
@@ -197,6 +200,9 @@ class RequestPipeline:
                     request, call
                 )
             except Exception as exc:
+                if self._closed and not isinstance(exc, ClientClosedError):
+                    # aclose() tore the connection (or the session) down under this call.
+                    raise ClientClosedError(request.endpoint.name) from exc
                 scrub(exc, call.redact)  # before the retry policy, a log line or the caller
                 await self._judge(request, call, exc)
                 raise
@@ -264,7 +270,7 @@ class RequestPipeline:
         except anyio.ClosedResourceError:
             # aclose() ran while this call waited for a token: the same error as calling a
             # closed client, not the limiter's own.
-            raise RuntimeError("the client is closed") from None
+            raise ClientClosedError(endpoint.name) from None
         if waited > 0:
             call.rate_limit_wait += waited
             log.debug(
@@ -328,10 +334,5 @@ class RequestPipeline:
             rate_limit_wait=call.rate_limit_wait,
             error=error_name,
         )
-        try:
-            result = self._on_request(event)
-            if inspect.isawaitable(result):
-                with anyio.CancelScope(shield=True):
-                    await result
-        except Exception:
-            log.exception("the on_request hook failed for %s", endpoint.name)
+        cancelled = error is not None and isinstance(error, anyio.get_cancelled_exc_class())
+        await run_hook(self._on_request, event, cancelled=cancelled, bound=self.hook_timeout)
