@@ -33,7 +33,7 @@ Both bound every attempt the same way:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterable, Mapping
 from typing import Literal, Protocol
 
 import httpx
@@ -54,8 +54,8 @@ __all__ = [
     "connection_error",
     "declared_length",
     "encoding_error",
+    "read_capped",
     "timeout_error",
-    "too_large",
 ]
 
 TransportName = Literal["httpx", "aiohttp"]
@@ -119,15 +119,32 @@ def encoding_error(
     )
 
 
-def too_large(endpoint: str, max_bytes: int, http_status: int) -> ResponseTooLargeError:
-    return ResponseTooLargeError(endpoint, limit=max_bytes, http_status=http_status)
-
-
-def declared_length(value: str | None) -> int | None:
-    """A ``Content-Length`` as a number, or None when absent or not ASCII digits."""
+def declared_length(
+    value: str | None, endpoint: str, max_bytes: int, http_status: int
+) -> int | None:
+    """A ``Content-Length`` as a number (None when absent or not ASCII digits); one above
+    ``max_bytes`` raises :class:`ResponseTooLargeError` at once, before the body is read."""
     if value is None or not (value.isascii() and value.isdigit()):
         return None
-    return int(value)
+    length = int(value)
+    if length > max_bytes:
+        raise ResponseTooLargeError(endpoint, limit=max_bytes, http_status=http_status)
+    return length
+
+
+async def read_capped(
+    chunks: AsyncIterable[bytes], endpoint: str, max_bytes: int, http_status: int
+) -> bytes:
+    """Join the body's (decoded) chunks, raising :class:`ResponseTooLargeError` as soon as
+    they pass ``max_bytes``: nothing past the cap is read."""
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in chunks:
+        size += len(chunk)
+        if size > max_bytes:
+            raise ResponseTooLargeError(endpoint, limit=max_bytes, http_status=http_status)
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 def attempt_deadline(timeout: float | httpx.Timeout) -> float | None:

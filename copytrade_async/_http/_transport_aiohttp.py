@@ -39,8 +39,8 @@ from ._transport import (
     connection_error,
     declared_length,
     encoding_error,
+    read_capped,
     timeout_error,
-    too_large,
 )
 
 __all__ = ["AiohttpTransport", "client_timeout"]
@@ -68,19 +68,12 @@ def client_timeout(timeout: httpx.Timeout, deadline: float | None) -> aiohttp.Cl
 
 async def _read(response: aiohttp.ClientResponse, endpoint: str, max_bytes: int) -> bytes:
     """The decoded body, read no further than ``max_bytes``."""
-    length = declared_length(response.headers.get("Content-Length"))
-    if length is not None and length > max_bytes:
-        raise too_large(endpoint, max_bytes, response.status)
-    if length is not None and "Content-Encoding" not in response.headers:
+    headers = response.headers
+    status = response.status
+    length = declared_length(headers.get("Content-Length"), endpoint, max_bytes, status)
+    if length is not None and "Content-Encoding" not in headers:
         return await response.read()  # aiohttp reads no more than Content-Length
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.content.iter_any():
-        size += len(chunk)
-        if size > max_bytes:
-            raise too_large(endpoint, max_bytes, response.status)
-        chunks.append(chunk)
-    return b"".join(chunks)
+    return await read_capped(response.content.iter_any(), endpoint, max_bytes, status)
 
 
 class AiohttpTransport:

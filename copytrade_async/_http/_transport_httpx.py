@@ -14,8 +14,8 @@ from ._transport import (
     connection_error,
     declared_length,
     encoding_error,
+    read_capped,
     timeout_error,
-    too_large,
 )
 
 __all__ = ["HttpxTransport"]
@@ -43,22 +43,14 @@ class _SendProbe(httpx.AsyncByteStream):
 async def _read(response: httpx.Response, endpoint: str, max_bytes: int) -> bytes:
     """The decoded body, read no further than ``max_bytes``."""
     headers = response.headers
-    length = declared_length(headers.get("content-length"))
-    if length is not None and length > max_bytes:
-        raise too_large(endpoint, max_bytes, response.status_code)
+    status = response.status_code
+    length = declared_length(headers.get("content-length"), endpoint, max_bytes, status)
     try:
         if length is not None and "content-encoding" not in headers:
             return await response.aread()  # h11 reads no more than Content-Length
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > max_bytes:
-                raise too_large(endpoint, max_bytes, response.status_code)
-            chunks.append(chunk)
-        return b"".join(chunks)
+        return await read_capped(response.aiter_bytes(), endpoint, max_bytes, status)
     except httpx.DecodingError as exc:  # a corrupt gzip or deflate body (not a TransportError)
-        raise encoding_error(endpoint, exc, http_status=response.status_code) from exc
+        raise encoding_error(endpoint, exc, http_status=status) from exc
 
 
 class HttpxTransport:

@@ -11,26 +11,17 @@ import asyncio
 import gc
 import gzip
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, Literal
+from collections.abc import AsyncIterator
 
 import httpx
 import psutil
 import pytest
 
-from copytrade_async import (
-    APITimeoutError,
-    AsyncCopyTradeClient,
-    ResponseDecodeError,
-    ResponseTooLargeError,
-)
+from copytrade_async import APITimeoutError, ResponseDecodeError, ResponseTooLargeError
 from copytrade_async._http._transport_factory import create_transport
 
-from ..conftest import API_KEY, API_SECRET, PASSPHRASE
+from .loopback import TRANSPORTS, Answer, RawServer, Request, Transport, client_on, raw_server
 
-Transport = Literal["httpx", "aiohttp"]
-TRANSPORTS: list[Transport] = ["httpx", "aiohttp"]
-Writer = Callable[[asyncio.StreamWriter], Awaitable[None]]
 ENVELOPE = b'{"code":"00000","msg":"success","requestTime":1621441751927,"data":[]}'
 MiB = 1024 * 1024
 
@@ -39,97 +30,47 @@ def head(*lines: str) -> bytes:
     return ("\r\n".join(["HTTP/1.1 200 OK", *lines, "", ""])).encode()
 
 
-class RawServer:
-    """A loopback socket server; ``answer`` writes each response (after reading the request)."""
+def drip(data: bytes, every: float, *, start: int = 0) -> Answer:
+    """Write ``data[:start]`` at once, then one byte every ``every`` seconds."""
 
-    def __init__(self) -> None:
-        self.answer: Writer = self.drip(head(f"Content-Length: {len(ENVELOPE)}") + ENVELOPE, 0)
-        self.url = ""
-        self.requests = 0
-        self.arrived = asyncio.Event()
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._tasks.add(task)
-        try:
-            await reader.readuntil(b"\r\n\r\n")
-            self.requests += 1
-            self.arrived.set()
-            await self.answer(writer)
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-            self._tasks.discard(task)
-
-    @staticmethod
-    def drip(data: bytes, every: float, *, start: int = 0) -> Writer:
-        """Write ``data[:start]`` at once, then one byte every ``every`` seconds."""
-
-        async def write(writer: asyncio.StreamWriter) -> None:
-            writer.write(data[:start])
-            for i in range(start, len(data)):
-                await writer.drain()
-                await asyncio.sleep(every)
-                writer.write(data[i : i + 1])
+    async def answer(request: Request, writer: asyncio.StreamWriter) -> None:
+        writer.write(data[:start])
+        for i in range(start, len(data)):
             await writer.drain()
-            await asyncio.sleep(5)
+            await asyncio.sleep(every)
+            writer.write(data[i : i + 1])
+        await writer.drain()
+        await asyncio.sleep(5)
 
-        return write
+    return answer
 
-    @staticmethod
-    def endless() -> Writer:
-        """A chunked body that never ends (64 KiB chunks of spaces, as fast as it is read)."""
-        chunk = b"10000\r\n" + b" " * 0x10000 + b"\r\n"
 
-        async def write(writer: asyncio.StreamWriter) -> None:
-            writer.write(head("Transfer-Encoding: chunked"))
-            while True:
-                writer.write(chunk)
-                await writer.drain()
+def endless() -> Answer:
+    """A chunked body that never ends (64 KiB chunks of spaces, as fast as it is read)."""
+    chunk = b"10000\r\n" + b" " * 0x10000 + b"\r\n"
 
-        return write
-
-    @staticmethod
-    def hang_after(data: bytes) -> Writer:
-        async def write(writer: asyncio.StreamWriter) -> None:
-            writer.write(data)
+    async def answer(request: Request, writer: asyncio.StreamWriter) -> None:
+        writer.write(head("Transfer-Encoding: chunked"))
+        while True:
+            writer.write(chunk)
             await writer.drain()
-            await asyncio.sleep(10)
 
-        return write
+    return answer
 
-    async def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+def hang_after(data: bytes) -> Answer:
+    async def answer(request: Request, writer: asyncio.StreamWriter) -> None:
+        writer.write(data)
+        await writer.drain()
+        await asyncio.sleep(10)
+
+    return answer
 
 
 @pytest.fixture
 async def raw() -> AsyncIterator[RawServer]:
-    state = RawServer()
-    server = await asyncio.start_server(state.serve, "127.0.0.1", 0)
-    state.url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
-    try:
-        yield state
-    finally:
-        server.close()
-        await state.close()
-        await server.wait_closed()
-
-
-def make(url: str, transport: Transport, **kwargs: Any) -> AsyncCopyTradeClient:
-    options: dict[str, Any] = {"rate_limits": None, "max_retries": 0, **kwargs}
-    return AsyncCopyTradeClient(
-        api_key=API_KEY,
-        api_secret=API_SECRET,
-        passphrase=PASSPHRASE,
-        base_url=url,
-        transport=transport,
-        **options,
-    )
+    async with raw_server() as server:
+        yield server
 
 
 # ----- one deadline for the whole attempt -------------------------------------------------------
@@ -139,9 +80,9 @@ def make(url: str, transport: Transport, **kwargs: Any) -> AsyncCopyTradeClient:
 async def test_a_dripped_body_hits_the_deadline(raw: RawServer, transport: Transport) -> None:
     """A body dripped at 1 byte per 50 ms: each read is quick, the whole is not."""
     data = head(f"Content-Length: {len(ENVELOPE)}") + ENVELOPE
-    raw.answer = raw.drip(data, 0.05, start=len(data) - len(ENVELOPE))
+    raw.answer = drip(data, 0.05, start=len(data) - len(ENVELOPE))
     started = time.monotonic()
-    async with make(raw.url, transport, timeout=0.5) as client:
+    async with client_on(raw.url, transport, timeout=0.5) as client:
         with pytest.raises(APITimeoutError) as info:
             await client.follows.positions("1")
     assert time.monotonic() - started < 2.0  # unbounded: 0.05 s x 70 bytes = 3.5 s, or more
@@ -151,9 +92,9 @@ async def test_a_dripped_body_hits_the_deadline(raw: RawServer, transport: Trans
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
 async def test_dripped_headers_hit_the_deadline(raw: RawServer, transport: Transport) -> None:
-    raw.answer = raw.drip(head(*[f"X-Pad-{i}: {'x' * 20}" for i in range(20)]), 0.03)
+    raw.answer = drip(head(*[f"X-Pad-{i}: {'x' * 20}" for i in range(20)]), 0.03)
     started = time.monotonic()
-    async with make(raw.url, transport, timeout=0.5) as client:
+    async with client_on(raw.url, transport, timeout=0.5) as client:
         with pytest.raises(APITimeoutError) as info:
             await client.traders.get("1")
     assert time.monotonic() - started < 2.0  # unbounded: about 600 bytes x 30 ms = 18 s
@@ -166,7 +107,7 @@ async def test_a_deadline_before_sending_says_not_sent(
 ) -> None:
     """With the only connection busy, a call waits for the pool; its whole-attempt deadline
     passes first (the pool timeout is longer), and it never sent a byte."""
-    raw.answer = raw.hang_after(b"")
+    raw.answer = hang_after(b"")
     made = create_transport(transport, None, timeout=httpx.Timeout(10.0), max_connections=1)
     url = f"{raw.url}/x"
     try:
@@ -179,7 +120,7 @@ async def test_a_deadline_before_sending_says_not_sent(
                 "second", "POST", url, {}, b"{}", httpx.Timeout(10.0), deadline=0.2, max_bytes=MiB
             )
         assert info.value.request_sent is False
-        assert raw.requests == 1
+        assert len(raw.seen) == 1
         busy.cancel()
         await asyncio.gather(busy, return_exceptions=True)
     finally:
@@ -191,8 +132,8 @@ async def test_a_deadline_before_sending_says_not_sent(
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
 async def test_an_endless_body_stops_at_the_cap(raw: RawServer, transport: Transport) -> None:
-    raw.answer = raw.endless()
-    async with make(raw.url, transport, max_response_bytes=MiB) as client:
+    raw.answer = endless()
+    async with client_on(raw.url, transport, max_response_bytes=MiB) as client:
         with pytest.raises(ResponseTooLargeError) as info:
             await client.history.page("1")
     error = info.value
@@ -206,8 +147,8 @@ async def test_a_content_length_past_the_cap_fails_at_once(
     raw: RawServer, transport: Transport
 ) -> None:
     """The server announces 1 TB and sends nothing: no waiting for the body, no timeout."""
-    raw.answer = raw.hang_after(head(f"Content-Length: {10**12}"))
-    async with make(raw.url, transport, timeout=5.0) as client:
+    raw.answer = hang_after(head(f"Content-Length: {10**12}"))
+    async with client_on(raw.url, transport, timeout=5.0) as client:
         with pytest.raises(ResponseTooLargeError) as info:
             await client.traders.get("1")
     assert info.value.limit == 16 * MiB  # the default
@@ -218,10 +159,8 @@ async def test_a_gzip_bomb_stops_at_the_cap(raw: RawServer, transport: Transport
     """64 MiB of zeros in 64 KiB of gzip: the cap is on the decoded body."""
     bomb = gzip.compress(b"0" * (64 * MiB), compresslevel=9)
     assert len(bomb) < MiB
-    raw.answer = raw.hang_after(
-        head("Content-Encoding: gzip", f"Content-Length: {len(bomb)}") + bomb
-    )
-    async with make(raw.url, transport, max_response_bytes=2 * MiB) as client:
+    raw.answer = hang_after(head("Content-Encoding: gzip", f"Content-Length: {len(bomb)}") + bomb)
+    async with client_on(raw.url, transport, max_response_bytes=2 * MiB) as client:
         with pytest.raises(ResponseTooLargeError):
             await client.traders.get("1")
 
@@ -229,8 +168,8 @@ async def test_a_gzip_bomb_stops_at_the_cap(raw: RawServer, transport: Transport
 @pytest.mark.parametrize("transport", TRANSPORTS)
 async def test_a_body_at_the_cap_is_read(raw: RawServer, transport: Transport) -> None:
     body = ENVELOPE + b" " * 1000
-    raw.answer = raw.hang_after(head(f"Content-Length: {len(body)}") + body)
-    async with make(raw.url, transport, max_response_bytes=len(body)) as client:
+    raw.answer = hang_after(head(f"Content-Length: {len(body)}") + body)
+    async with client_on(raw.url, transport, max_response_bytes=len(body)) as client:
         assert await client.follows.positions("1") == []
 
 
@@ -240,9 +179,9 @@ async def test_memory_stays_bounded_against_an_endless_body(
 ) -> None:
     """RSS grows by about the cap (16 MiB), not by what the server can send (the unbounded client
     grew by 440-468 MB in 0.7 s)."""
-    raw.answer = raw.endless()
+    raw.answer = endless()
     process = psutil.Process()
-    async with make(raw.url, transport) as client:
+    async with client_on(raw.url, transport) as client:
         gc.collect()
         before = process.memory_info().rss
         with pytest.raises(ResponseTooLargeError):

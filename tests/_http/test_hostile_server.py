@@ -19,6 +19,7 @@ import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import attrs
 import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -26,8 +27,10 @@ from hypothesis import strategies as st
 
 from copytrade_async import AsyncCopyTradeClient, CopyTradeError, ResponseDecodeError
 
-from ..conftest import API_KEY, API_SECRET, PASSPHRASE, REQUEST_TIME
+from ..conftest import REQUEST_TIME
 from ..payloads import FOLLOW, ORDER, POSITION, SETTINGS, STOPPED, TRADER, TRADER_DETAIL, page
+from . import loopback
+from .loopback import RawServer, Request, client_on, raw_server
 
 Call = Callable[[AsyncCopyTradeClient], Awaitable[Any]]
 
@@ -230,51 +233,18 @@ def answers(draw: st.DrawFn) -> Answer:
     )
 
 
-class RawServer:
-    """A loopback socket server that writes ``answer`` byte for byte (``Connection: close``)."""
+def answering(answer: Answer) -> loopback.Answer:
+    """Write the drawn answer for the endpoint that was called, byte for byte."""
 
-    def __init__(self) -> None:
-        self.answer: Answer | None = None
-        self.url = ""
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._tasks.add(task)
-        try:
-            head = await reader.readuntil(b"\r\n\r\n")
-            lines = head.decode("latin-1").split("\r\n")
-            path = lines[0].split(" ")[1].partition("?")[0]
-            length = next(
-                (
-                    int(v)
-                    for k, _, v in (x.partition(":") for x in lines)
-                    if k.lower() == "content-length"
-                ),
-                0,
-            )
-            await reader.readexactly(length)
-            writer.write(self.render(path))
-            await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-            self._tasks.discard(task)
-
-    def render(self, path: str) -> bytes:
-        assert self.answer is not None
-        body = self.answer.body(path)
-        head = [f"HTTP/1.1 {self.answer.status} Whatever"]
-        head += [f"{name}: {value}" for name, value in self.answer.header_list()]
+    async def write(request: Request, writer: asyncio.StreamWriter) -> None:
+        body = answer.body(request.path)
+        head = [f"HTTP/1.1 {answer.status} Whatever"]
+        head += [f"{name}: {value}" for name, value in answer.header_list()]
         head += [f"Content-Length: {len(body)}", "Connection: close", "", ""]
-        return "\r\n".join(head).encode("latin-1", "replace") + body
+        writer.write("\r\n".join(head).encode("latin-1", "replace") + body)
+        await writer.drain()
 
-    async def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+    return write
 
 
 class NoLimiter:
@@ -291,46 +261,46 @@ class NoLimiter:
 
 
 def _client(base_url: str, **kwargs: Any) -> AsyncCopyTradeClient:
-    return AsyncCopyTradeClient(
-        api_key=API_KEY,
-        api_secret=API_SECRET,
-        passphrase=PASSPHRASE,
-        base_url=base_url,
-        rate_limiter=NoLimiter(),
-        max_retries=0,
-        timeout=5.0,
-        **kwargs,
-    )
+    return client_on(base_url, rate_limiter=NoLimiter(), timeout=5.0, **kwargs)
+
+
+@attrs.define
+class Served:
+    """The loopback server and the three clients, and the answer they all get."""
+
+    server: RawServer
+    clients: list[AsyncCopyTradeClient]
+    answer: Answer | None = None
+
+    def serve(self, answer: Answer) -> None:
+        self.answer = answer
+        self.server.answer = answering(answer)
 
 
 @pytest.fixture
-async def clients() -> AsyncIterator[tuple[RawServer, list[AsyncCopyTradeClient]]]:
-    raw = RawServer()
-    server = await asyncio.start_server(raw.serve, "127.0.0.1", 0)
-    raw.url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+async def clients() -> AsyncIterator[Served]:
+    async with raw_server() as raw:
+        served = Served(raw, [])
 
-    def mock(request: httpx.Request) -> httpx.Response:
-        assert raw.answer is not None
-        answer = raw.answer
-        return httpx.Response(
-            answer.status, headers=answer.header_list(), content=answer.body(request.url.path)
-        )
+        def mock(request: httpx.Request) -> httpx.Response:
+            answer = served.answer
+            assert answer is not None
+            return httpx.Response(
+                answer.status, headers=answer.header_list(), content=answer.body(request.url.path)
+            )
 
-    given_client = httpx.AsyncClient(transport=httpx.MockTransport(mock))
-    made = [
-        _client(raw.url, transport="httpx"),
-        _client(raw.url, transport="aiohttp"),
-        _client("https://api.example.test", http_client=given_client),
-    ]
-    try:
-        yield raw, made
-    finally:
-        for client in made:
-            await client.aclose()
-        await given_client.aclose()
-        server.close()
-        await raw.close()
-        await server.wait_closed()
+        given_client = httpx.AsyncClient(transport=httpx.MockTransport(mock))
+        served.clients = [
+            _client(raw.url, transport="httpx"),
+            _client(raw.url, transport="aiohttp"),
+            _client("https://api.example.test", transport=None, http_client=given_client),
+        ]
+        try:
+            yield served
+        finally:
+            for client in served.clients:
+                await client.aclose()
+            await given_client.aclose()
 
 
 def shows(exc: CopyTradeError) -> None:
@@ -354,12 +324,9 @@ async def call_everything(clients: list[AsyncCopyTradeClient]) -> None:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(answer=answers())
-async def test_any_answer_gives_a_result_or_our_error(
-    clients: tuple[RawServer, list[AsyncCopyTradeClient]], answer: Answer
-) -> None:
-    server, made = clients
-    server.answer = answer
-    await call_everything(made)
+async def test_any_answer_gives_a_result_or_our_error(clients: Served, answer: Answer) -> None:
+    clients.serve(answer)
+    await call_everything(clients.clients)
 
 
 # ----- the records' own fields ------------------------------------------------------------------
@@ -434,22 +401,20 @@ async def call_one(clients: list[AsyncCopyTradeClient], name: str) -> None:
     value=st.sampled_from(ODD_NUMBERS) | _json_texts(),
 )
 async def test_odd_counts_and_timestamps_give_a_result_or_our_error(
-    clients: tuple[RawServer, list[AsyncCopyTradeClient]], where: tuple[str, str], value: str
+    clients: Served, where: tuple[str, str], value: str
 ) -> None:
-    server, made = clients
     name, field = where
-    server.answer = record_answer(name, field, value)
-    await call_one(made, name)
+    clients.serve(record_answer(name, field, value))
+    await call_one(clients.clients, name)
 
 
 @pytest.mark.parametrize("encoding", ["lie:gzip", "lie:deflate"])
 async def test_a_body_that_cannot_be_decompressed_is_a_decode_error(
-    clients: tuple[RawServer, list[AsyncCopyTradeClient]], encoding: str
+    clients: Served, encoding: str
 ) -> None:
-    server, made = clients
     envelope = (("code", '"00000"'), ("data", "null"))
-    server.answer = Answer(200, (), envelope, b"", "utf-8", encoding)
-    for client in made:
+    clients.serve(Answer(200, (), envelope, b"", "utf-8", encoding))
+    for client in clients.clients:
         with pytest.raises(ResponseDecodeError, match="Content-Encoding") as info:
             await client.follows.positions("1")
         assert info.value.__cause__ is not None  # the transport's own error, chained

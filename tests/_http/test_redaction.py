@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import logging
-import re
 import traceback
 from collections.abc import AsyncIterator, Callable
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 import pytest
@@ -27,10 +27,17 @@ from copytrade_async import (
     ServerError,
 )
 
-from ..conftest import API_KEY
+from .loopback import (
+    TRANSPORTS,
+    Answer,
+    RawServer,
+    Request,
+    Transport,
+    client_on,
+    raw_server,
+    write,
+)
 
-Transport = Literal["httpx", "aiohttp"]
-TRANSPORTS: list[Transport] = ["httpx", "aiohttp"]
 SECRET = "s3cr3t/key+with space&more=="
 PASSPHRASE = "pa55/phrase+&=x y"
 
@@ -49,52 +56,24 @@ def forms(value: str) -> list[str]:
     ]
 
 
-class EchoServer:
-    """Answers every request with ``reply(signature)`` (the raw response bytes), where
-    ``signature`` is the ``ACCESS-SIGN`` the request carried."""
+def echoing(reply: Callable[[str], bytes]) -> Answer:
+    """Answer every request with ``reply(signature)``, the ``ACCESS-SIGN`` it carried."""
 
-    def __init__(self) -> None:
-        self.reply: Callable[[str], bytes] = lambda sign: b""
-        self.signatures: list[str] = []
-        self.url = ""
-        self._tasks: set[asyncio.Task[None]] = set()
+    async def answer(request: Request, writer: asyncio.StreamWriter) -> None:
+        writer.write(reply(request.headers.get("access-sign", "")))
+        await writer.drain()
 
-    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._tasks.add(task)
-        try:
-            head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
-            match = re.search(r"(?im)^access-sign: *(\S+)", head)
-            sign = match.group(1) if match else ""
-            self.signatures.append(sign)
-            length = re.search(r"(?im)^content-length: *(\d+)", head)
-            await reader.readexactly(int(length.group(1)) if length else 0)
-            writer.write(self.reply(sign))
-            await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-            self._tasks.discard(task)
-
-    async def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+    return answer
 
 
 @pytest.fixture
-async def echo() -> AsyncIterator[EchoServer]:
-    state = EchoServer()
-    server = await asyncio.start_server(state.serve, "127.0.0.1", 0)
-    state.url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
-    try:
-        yield state
-    finally:
-        server.close()
-        await state.close()
-        await server.wait_closed()
+async def echo() -> AsyncIterator[RawServer]:
+    async with raw_server() as server:
+        yield server
+
+
+def signatures(server: RawServer) -> list[str]:
+    return [request.headers.get("access-sign", "") for request in server.seen]
 
 
 def everything(sign: str) -> str:
@@ -110,7 +89,7 @@ def response(status: int, body: str, *, content_type: str = "application/json") 
 
 def envelope_echo(sign: str) -> bytes:
     msg = f"passphrase {PASSPHRASE} is wrong; you sent {everything(sign)}"
-    body = '{"code":"40015","msg":' + _json(msg) + ',"requestTime":1621441751927,"data":null}'
+    body = '{"code":"40015","msg":' + json.dumps(msg) + ',"requestTime":1621441751927,"data":null}'
     return response(400, body)
 
 
@@ -130,22 +109,8 @@ def header_echo(sign: str) -> bytes:
     ).encode()
 
 
-def _json(text: str) -> str:
-    import json
-
-    return json.dumps(text)
-
-
 def make(url: str, transport: Transport, **kwargs: Any) -> AsyncCopyTradeClient:
-    options: dict[str, Any] = {"rate_limits": None, "max_retries": 0, **kwargs}
-    return AsyncCopyTradeClient(
-        api_key=API_KEY,
-        api_secret=SECRET,
-        passphrase=PASSPHRASE,
-        base_url=url,
-        transport=transport,
-        **options,
-    )
+    return client_on(url, transport, api_secret=SECRET, passphrase=PASSPHRASE, **kwargs)
 
 
 def leaks(text: str, signatures: list[str]) -> list[str]:
@@ -176,9 +141,10 @@ CASES: dict[str, tuple[Callable[[str], bytes], type[CopyTradeError]]] = {
 @pytest.mark.parametrize("transport", TRANSPORTS)
 @pytest.mark.parametrize("case", sorted(CASES))
 async def test_no_secret_in_errors_or_logs(
-    echo: EchoServer, transport: Transport, case: str, caplog: pytest.LogCaptureFixture
+    echo: RawServer, transport: Transport, case: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    echo.reply, expected = CASES[case]
+    reply, expected = CASES[case]
+    echo.answer = echoing(reply)
     caplog.set_level(logging.DEBUG)  # every logger, every level
     async with make(echo.url, transport, max_retries=1) as client:
         client._pipeline._retry_template.sleep = _no_sleep  # type: ignore[assignment]
@@ -186,9 +152,10 @@ async def test_no_secret_in_errors_or_logs(
             await client.follows.stop("1")  # idempotent: retried once, so logged once
     error = info.value
     assert isinstance(error, expected)
-    assert len(echo.signatures) == 2 and all(echo.signatures)
-    assert leaks(shown(error), echo.signatures) == []
-    assert leaks(logged(caplog.records), echo.signatures) == []
+    sent = signatures(echo)
+    assert len(sent) == 2 and all(sent)
+    assert leaks(shown(error), sent) == []
+    assert leaks(logged(caplog.records), sent) == []
     assert "follows.stop" in str(error)
     if case == "header line":
         assert error.__cause__ is not None  # the library's error stays chained, redacted
@@ -198,7 +165,7 @@ async def test_no_secret_in_errors_or_logs(
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
 async def test_a_secret_cut_by_the_snippet_does_not_show_in_part(
-    echo: EchoServer, transport: Transport
+    echo: RawServer, transport: Transport
 ) -> None:
     """A body whose first 2,000 characters end inside the passphrase: the snippet is cut
     there, and what is left of the passphrase must not show either."""
@@ -206,7 +173,7 @@ async def test_a_secret_cut_by_the_snippet_does_not_show_in_part(
     page = f"<html>{filler}{PASSPHRASE}</html>"
     cut = 2000 - len("<html>") - len(filler)
     assert 4 <= cut < len(PASSPHRASE)
-    echo.reply = lambda sign: response(502, page, content_type="text/html")
+    echo.answer = write(response(502, page, content_type="text/html"))
     async with make(echo.url, transport) as client:
         with pytest.raises(ServerError) as info:
             await client.follows.positions("1")
