@@ -111,7 +111,10 @@ class APIError(CopyTradeError):
         """The server's clock when it answered, as an aware UTC datetime."""
         if self.request_time_ms is None:
             return None
-        return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=self.request_time_ms)
+        try:
+            return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=self.request_time_ms)
+        except OverflowError:  # not from a response (those are bounded), but made by hand
+            return None
 
     def __str__(self) -> str:
         text = f"{self.endpoint}: code {self.code}: {self.message} (HTTP {self.http_status})"

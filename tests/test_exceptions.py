@@ -305,3 +305,8 @@ def test_every_exception_pickles_with_all_its_attributes(name: str) -> None:
     assert _state(copy) == _state(error)
     if isinstance(error, APIError):
         assert copy.request_time == error.request_time
+
+
+def test_a_request_time_made_by_hand_out_of_range_is_none() -> None:
+    error = APIError("x", "1", "m", http_status=400, request_time_ms=10**20)
+    assert error.request_time is None

@@ -108,7 +108,7 @@ def parse_json(content: bytes) -> Any:
     try:
         return json.loads(content, parse_float=Decimal, parse_constant=Decimal)
     except RecursionError:
-        raise ValueError("JSON nested too deeply") from None
+        raise ValueError("JSON nested too deeply") from None  # its traceback says nothing more
 
 
 def server_ms(value: object) -> int | None:
@@ -229,16 +229,20 @@ def decode_envelope(
     it is cut short and put into an error, so a secret the server echoes never reaches one.
     """
     retry_after = parse_retry_after(headers, now) if status == 429 or status == 503 else None
+    unreadable: ValueError | None = None
     try:
         body = parse_json(content)
-    except ValueError:
+    except ValueError as exc:
         body = None
+        # The reason, as the cause, without the whole body a JSONDecodeError holds.
+        unreadable = ValueError(f"{type(exc).__name__}: {exc}")
     code = _code(body.get("code")) if isinstance(body, dict) else None
     if code is None:
         snippet = _snippet(content, redact)
         if 200 <= status < 300:
             reason = "body is not JSON" if body is None else "body is not the envelope"
-            raise ResponseDecodeError(endpoint, f"{reason}: {snippet}", http_status=status)
+            error = ResponseDecodeError(endpoint, f"{reason}: {snippet}", http_status=status)
+            raise error from unreadable
         raise error_for_response(endpoint, status, None, snippet, retry_after=retry_after)
 
     assert isinstance(body, dict)

@@ -68,20 +68,21 @@ class Redactor:
     """Replaces our secrets, in every form, with ``***``. Built once per client from the
     credentials; :meth:`with_signatures` adds a call's signatures."""
 
-    __slots__ = ("_forms",)
+    __slots__ = ("_forms", "_longest_prefix", "_prefixes")
 
-    def __init__(self, secrets: Iterable[str]) -> None:
-        forms: set[str] = set()
+    def __init__(self, secrets: Iterable[str], *, _forms_given: Iterable[str] = ()) -> None:
+        forms: set[str] = set(_forms_given)
         for secret in secrets:
             if len(secret) >= MIN_SECRET:
                 forms |= _forms(secret)
         # Longest first, so that a form is masked whole before a shorter one inside it.
         self._forms = tuple(sorted(forms, key=len, reverse=True))
+        self._prefixes = {form[:size] for form in forms for size in range(MIN_PREFIX, len(form))}
+        self._longest_prefix = max((len(form) - 1 for form in forms), default=0)
 
     def with_signatures(self, signatures: Iterable[str]) -> Redactor:
-        redactor = Redactor(signatures)
-        redactor._forms = tuple(sorted({*self._forms, *redactor._forms}, key=len, reverse=True))
-        return redactor
+        """This redactor, also hiding ``signatures``."""
+        return Redactor(signatures, _forms_given=self._forms)
 
     def __call__(self, text: str) -> str:
         for form in self._forms:
@@ -91,10 +92,9 @@ class Redactor:
 
     def _cut_tail(self, text: str) -> str:
         """Mask a prefix of a secret at the very end of ``text`` (which may have been cut)."""
-        for form in self._forms:
-            for size in range(min(len(form) - 1, len(text)), MIN_PREFIX - 1, -1):
-                if text.endswith(form[:size]):
-                    return text[:-size] + MASK
+        for size in range(min(self._longest_prefix, len(text)), MIN_PREFIX - 1, -1):
+            if text[-size:] in self._prefixes:
+                return text[:-size] + MASK
         return text
 
 

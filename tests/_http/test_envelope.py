@@ -363,3 +363,12 @@ def test_too_deep_is_a_value_error_and_constants_are_decimals(
     values = parse_json(b"[NaN, Infinity, -Infinity, 1e400]")
     assert [type(v) for v in values] == [Decimal] * 4
     assert [str(v) for v in values] == ["NaN", "Infinity", "-Infinity", "1E+400"]
+
+
+@pytest.mark.parametrize("content", [b"not json", DEEP, b"\xff\xfe\xfa"])
+def test_a_body_that_is_not_json_says_why_in_its_cause(content: bytes) -> None:
+    with pytest.raises(CopyTradeError) as info:
+        decode_envelope("traders.get", 200, {}, content)
+    cause = info.value.__cause__
+    assert isinstance(cause, ValueError)
+    assert "Error" in str(cause)  # JSONDecodeError, UnicodeDecodeError, ValueError: ...
