@@ -66,16 +66,6 @@ def client_timeout(timeout: httpx.Timeout, deadline: float | None) -> aiohttp.Cl
     )
 
 
-async def _read(response: aiohttp.ClientResponse, endpoint: str, max_bytes: int) -> bytes:
-    """The decoded body, read no further than ``max_bytes``."""
-    headers = response.headers
-    status = response.status
-    length = declared_length(headers.get("Content-Length"), endpoint, max_bytes, status)
-    if length is not None and "Content-Encoding" not in headers:
-        return await response.read()  # aiohttp reads no more than Content-Length
-    return await read_capped(response.content.iter_any(), endpoint, max_bytes, status)
-
-
 class AiohttpTransport:
     name: TransportName = "aiohttp"
 
@@ -124,6 +114,7 @@ class AiohttpTransport:
         max_bytes: int,
     ) -> RawResponse:
         session = self._session if self._session is not None else self._open()
+        status: int | None = None
         try:
             async with session.request(
                 method,
@@ -133,7 +124,17 @@ class AiohttpTransport:
                 allow_redirects=False,
                 timeout=self._timeout(timeouts, deadline),
             ) as response:
-                content = await _read(response, endpoint, max_bytes)
+                received = response.headers
+                status = response.status
+                length = declared_length(
+                    received.get("Content-Length"), endpoint, max_bytes, status
+                )
+                if length is not None and "Content-Encoding" not in received:
+                    content = await response.read()  # aiohttp reads no more than that
+                else:
+                    content = await read_capped(
+                        response.content.iter_any(), endpoint, max_bytes, status
+                    )
         except aiohttp.ConnectionTimeoutError as exc:
             raise timeout_error(endpoint, exc, request_sent=False) from exc
         except TimeoutError as exc:  # aiohttp's read timeouts are TimeoutErrors too
@@ -142,11 +143,11 @@ class AiohttpTransport:
             raise connection_error(endpoint, exc, request_sent=False) from exc
         except aiohttp.ClientPayloadError as exc:
             if isinstance(exc.__cause__, aiohttp.http_exceptions.ContentEncodingError):
-                raise encoding_error(endpoint, exc.__cause__, http_status=None) from exc
+                raise encoding_error(endpoint, exc.__cause__, http_status=status) from exc
             raise connection_error(endpoint, exc, request_sent=True) from exc
         except aiohttp.ClientError as exc:
             raise connection_error(endpoint, exc, request_sent=True) from exc
-        return response.status, response.headers, content
+        return status, received, content
 
     async def aclose(self) -> None:
         if self._closed:
