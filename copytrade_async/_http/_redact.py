@@ -146,11 +146,15 @@ class _RedactRecords(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         redact = ACTIVE.get()
-        if redact is not None:
+        if redact is None:
+            return True
+        try:
             message = record.getMessage()
-            clean = redact(message)
-            if clean != message:
-                record.msg, record.args = clean, None
+        except Exception:  # a broken record: the handler reports it, not the request
+            return True
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
         return True
 
 
