@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING, Any, Self
 import attrs
 import httpx
 
-from ._config import DEFAULT_BASE_URL, ClientOptions, Credentials, RequestHook
+from ._config import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    ClientOptions,
+    Credentials,
+    RequestHook,
+)
 from ._env import ENV_BASE_URL, credentials_from_env, demo_from_env, setup_logging
 from ._http import (
     Endpoint,
@@ -81,6 +87,7 @@ class AsyncCopyTradeClient:
         max_in_flight: int | None = DEFAULT_MAX_IN_FLIGHT,
         locale: str = "en-US",
         on_request: RequestHook | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         setup_logging()
         credentials = Credentials(*credentials_from_env(api_key, api_secret, passphrase))
@@ -95,6 +102,7 @@ class AsyncCopyTradeClient:
             backoff_max=backoff_max,
             locale=locale,
             demo=demo_from_env() if demo is None else demo,
+            max_response_bytes=max_response_bytes,
         )
         if max_in_flight is not None:
             check_whole("max_in_flight", max_in_flight)

@@ -11,7 +11,14 @@ import httpx
 
 from ._validation import check_positive, check_whole
 
-__all__ = ["DEFAULT_BASE_URL", "ClientOptions", "Credentials", "RequestEvent", "RequestHook"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "ClientOptions",
+    "Credentials",
+    "RequestEvent",
+    "RequestHook",
+]
 
 DEFAULT_BASE_URL = "https://api.bitget.com"
 
@@ -80,6 +87,14 @@ def _check_positive(_: object, attribute: attrs.Attribute[Any], value: Any) -> N
     check_positive(attribute.name, value)
 
 
+def _check_whole(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    check_whole(attribute.name, value)
+
+
+#: The largest body read (16 MiB): a 100-record page is about 30 KB.
+DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+
+
 @attrs.frozen
 class ClientOptions:
     """What may differ between a client and its ``with_options()`` copies."""
@@ -95,6 +110,10 @@ class ClientOptions:
     backoff_max: float = attrs.field(default=8.0, validator=_check_positive)
     locale: str = attrs.field(default="en-US", validator=_check_locale)
     demo: bool = attrs.field(default=False, validator=_check_bool)
+    #: A body longer than this (decoded) raises ResponseTooLargeError, read no further.
+    max_response_bytes: int = attrs.field(
+        default=DEFAULT_MAX_RESPONSE_BYTES, validator=_check_whole
+    )
     #: ``timeout`` as httpx wants it, built once rather than per request.
     httpx_timeout: httpx.Timeout = attrs.field(init=False, repr=False, eq=False)
 
@@ -121,3 +140,9 @@ class RequestEvent:
 
 
 RequestHook = Callable[[RequestEvent], Awaitable[None] | None]
+"""The ``on_request`` hook: called with a :class:`RequestEvent` after every call, failed and
+cancelled ones too. It never holds the call hostage: an async hook is awaited without a shield,
+so cancelling the calling task cancels it; it may take at most 1 s, then it is cancelled and
+one warning is logged; for a cancelled call it gets the event but its first wait ends it. An
+exception from the hook is logged and the call's result stands. Keep it quick (hand the event
+to a queue); a sync hook that blocks blocks the event loop."""

@@ -14,18 +14,27 @@
     │   ├── RateLimitError             HTTP 429 or code 429 (``.retry_after``)
     │   └── ServerError                HTTP 5xx
     ├── APIConnectionError             the request did not get an answer
-    │   └── APITimeoutError
+    │   └── APITimeoutError            ... within ``timeout`` (a phase, or the whole attempt)
     ├── PaginationError                a list's pages stopped bringing anything new
-    ├── ResponseDecodeError            the body is not JSON or not the envelope
-    │   └── ResponseValidationError    the envelope's data does not fit the record
+    ├── ResponseDecodeError            the body is not JSON, not the envelope, or its
+    │   │                              Content-Encoding cannot be decoded
+    │   ├── ResponseValidationError    the envelope's data does not fit the record
+    │   └── ResponseTooLargeError      the body is longer than ``max_response_bytes``
+    ├── ClientClosedError              the client was closed (also a ``RuntimeError``)
     └── toolkit.PortfolioError         diversify() failed; says what was rolled back
 
 No message ever carries the secret, the passphrase or a signature: errors are built only
-from the endpoint name, the status, the exchange's code and message, and our own text.
+from the endpoint name, the status, the exchange's code and message, and our own text, and the
+request pipeline redacts every error it raises (the server's text included, see
+:mod:`._http._redact`).
+
+Every class pickles with all its attributes (:meth:`CopyTradeError.__reduce__`), so an error
+can cross a process boundary (a process pool, a task queue).
 """
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 
 __all__ = [
@@ -34,6 +43,7 @@ __all__ = [
     "APITimeoutError",
     "AlreadyFollowingError",
     "AuthenticationError",
+    "ClientClosedError",
     "CopyLimitExceededError",
     "CopyTradeError",
     "InsufficientBalanceError",
@@ -42,6 +52,7 @@ __all__ = [
     "PaginationError",
     "RateLimitError",
     "ResponseDecodeError",
+    "ResponseTooLargeError",
     "ResponseValidationError",
     "ServerError",
     "error_for_response",
@@ -56,8 +67,21 @@ AUTH_CODES = frozenset(
 TIMESTAMP_EXPIRED = "40008"
 
 
+def _rebuild(cls: type[CopyTradeError], args: tuple[object, ...]) -> CopyTradeError:
+    """Unpickle an error without calling its ``__init__`` (whose arguments are not ``args``);
+    pickle then restores the attributes from the instance's ``__dict__``."""
+    error = cls.__new__(cls)
+    error.args = args
+    return error
+
+
 class CopyTradeError(Exception):
     """Base class of every error this library raises."""
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # The default (``cls(*self.args)`` and the ``__dict__``) fails for every class whose
+        # ``__init__`` takes other arguments than it passes on to ``Exception``.
+        return _rebuild, (type(self), self.args), self.__dict__
 
 
 class APIError(CopyTradeError):
@@ -90,7 +114,10 @@ class APIError(CopyTradeError):
         """The server's clock when it answered, as an aware UTC datetime."""
         if self.request_time_ms is None:
             return None
-        return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=self.request_time_ms)
+        try:
+            return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=self.request_time_ms)
+        except OverflowError:  # not from a response (those are bounded), but made by hand
+            return None
 
     def __str__(self) -> str:
         text = f"{self.endpoint}: code {self.code}: {self.message} (HTTP {self.http_status})"
@@ -129,7 +156,11 @@ class RateLimitError(APIError):
 
     def __str__(self) -> str:
         text = super().__str__()
-        return text if self.retry_after is None else f"{text}; retry after {self.retry_after:g}s"
+        if self.retry_after is None:
+            return text
+        if math.isinf(self.retry_after):
+            return f"{text}; the server asks for a wait too long to read"
+        return f"{text}; retry after {self.retry_after:g}s"
 
 
 class ServerError(APIError):
@@ -182,6 +213,29 @@ class ResponseValidationError(ResponseDecodeError):
     def __init__(self, endpoint: str, field: str, reason: str) -> None:
         self.field = field
         super().__init__(endpoint, f"field {field!r}: {reason}")
+
+
+class ResponseTooLargeError(ResponseDecodeError):
+    """The body was longer than ``limit`` bytes (the client's ``max_response_bytes``); it was
+    not read past that. Not retried: the same answer would be read again."""
+
+    def __init__(self, endpoint: str, *, limit: int, http_status: int | None = None) -> None:
+        self.limit = limit
+        super().__init__(
+            endpoint,
+            f"body longer than {limit:,} bytes (max_response_bytes)",
+            http_status=http_status,
+        )
+
+
+class ClientClosedError(CopyTradeError, RuntimeError):
+    """The client was closed before or during this call. Also a ``RuntimeError``, which is what
+    earlier versions raised."""
+
+    def __init__(self, endpoint: str | None = None) -> None:
+        self.endpoint = endpoint
+        text = "the client is closed"
+        super().__init__(f"{endpoint}: {text}" if endpoint else text)
 
 
 _BY_CODE: dict[str, type[APIError]] = {

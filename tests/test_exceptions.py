@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import pickle
+from collections.abc import Callable
 from datetime import UTC, datetime
 
+import attrs
 import httpx
 import pytest
 import respx
 
+import copytrade_async
 from copytrade_async import (
     AlreadyFollowingError,
     APIConnectionError,
@@ -126,7 +130,7 @@ def test_rate_limit_carries_retry_after() -> None:
         ({"retry-after-ms": "250", "retry-after": "9"}, 0.25),
         ({"retry-after": "Wed, 21 Oct 2026 07:28:05 GMT"}, 5.0),
         ({"retry-after": "Wed, 21 Oct 2026 07:27:00 GMT"}, 0.0),
-        ({"retry-after": "-3"}, 0.0),
+        ({"retry-after": "-3"}, None),  # not a delay-seconds: ignored as if absent
         ({"retry-after": "soon"}, None),
         ({"retry-after-ms": "x", "retry-after": "1"}, 1.0),
         ({}, None),
@@ -196,3 +200,113 @@ async def test_transport_errors(client: AsyncCopyTradeClient, mock_api: respx.Mo
         await client.follows.positions("1")
     assert timeout.value.request_sent is True
     assert "follows.positions" in str(timeout.value)
+
+
+# ----- pickling ---------------------------------------------------------------------------------
+
+
+def _api_error(cls: type[APIError]) -> APIError:
+    error = cls(
+        "traders.get",
+        "80001",
+        "Invalid trader",
+        http_status=400,
+        request_time_ms=REQUEST_TIME,
+        retry_after=2.5,
+    )
+    error.hint = "an earlier attempt may have succeeded"
+    return error
+
+
+def _portfolio_error() -> CopyTradeError:
+    from copytrade_async.toolkit import AllocationFailure, PortfolioError
+
+    failure = AllocationFailure(
+        trader_id="7", stage="follow", error=_api_error(InsufficientBalanceError)
+    )
+    return PortfolioError(failure, ("11", "12"), (("13", _api_error(ServerError)),))
+
+
+#: One instance of every exception class we export, with every attribute set.
+SAMPLES: dict[str, Callable[[], BaseException]] = {
+    "CopyTradeError": lambda: CopyTradeError("something failed"),
+    **{
+        cls.__name__: (lambda cls=cls: _api_error(cls))
+        for cls in (
+            APIError,
+            InvalidTraderError,
+            InvalidFollowSettingsError,
+            InsufficientBalanceError,
+            CopyLimitExceededError,
+            AlreadyFollowingError,
+            AuthenticationError,
+            RateLimitError,
+            ServerError,
+        )
+    },
+    "APIConnectionError": lambda: APIConnectionError(
+        "follows.start", "refused", request_sent=False
+    ),
+    "APITimeoutError": lambda: APITimeoutError("follows.start", "timed out", request_sent=True),
+    "ResponseDecodeError": lambda: ResponseDecodeError(
+        "traders.list", "body is not JSON", http_status=200
+    ),
+    "ResponseValidationError": lambda: ResponseValidationError(
+        "traders.get", "positions.0.size", "not a decimal number"
+    ),
+    "ResponseTooLargeError": lambda: copytrade_async.ResponseTooLargeError(
+        "history.list", limit=1024, http_status=200
+    ),
+    "ClientClosedError": lambda: copytrade_async.ClientClosedError("traders.get"),
+    "PortfolioError": _portfolio_error,
+}
+
+
+def _exported_exceptions() -> list[type[BaseException]]:
+    from copytrade_async import toolkit
+
+    found = []
+    for module in (copytrade_async, toolkit):
+        for name in module.__all__:
+            value = getattr(module, name)
+            if isinstance(value, type) and issubclass(value, BaseException):
+                found.append(value)
+    return found
+
+
+def _state(error: BaseException) -> tuple[object, ...]:
+    return (type(error), str(error), repr(error), error.args, _comparable(vars(error)))
+
+
+def _comparable(value: object) -> object:
+    """Attributes with nested exceptions compared by their own state (exceptions have no ==)."""
+    if isinstance(value, BaseException):
+        return _state(value)
+    if isinstance(value, dict):
+        return {k: _comparable(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return tuple(_comparable(v) for v in value)
+    if attrs.has(type(value)):
+        return _comparable(attrs.asdict(value, recurse=False))
+    return value
+
+
+def test_every_exported_exception_has_a_sample() -> None:
+    exported = {cls.__name__ for cls in _exported_exceptions()}
+    assert exported == set(SAMPLES)
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_every_exception_pickles_with_all_its_attributes(name: str) -> None:
+    error = SAMPLES[name]()
+    assert type(error).__name__ == name
+    assert vars(error) or name == "CopyTradeError"  # the sample sets the attributes
+    copy = pickle.loads(pickle.dumps(error))
+    assert _state(copy) == _state(error)
+    if isinstance(error, APIError):
+        assert copy.request_time == error.request_time
+
+
+def test_a_request_time_made_by_hand_out_of_range_is_none() -> None:
+    error = APIError("x", "1", "m", http_status=400, request_time_ms=10**20)
+    assert error.request_time is None

@@ -4,7 +4,8 @@
 :mod:`._clock` keeps the estimate of the server's clock; :mod:`._transport` is the seam to an
 HTTP library (:mod:`._transport_httpx`, :mod:`._transport_aiohttp`, chosen by
 :mod:`._transport_factory`); :mod:`._envelope` reads an answer; :mod:`._retry` decides about
-a failed attempt; :mod:`._pipeline` runs every call through all of them.
+a failed attempt; :mod:`._redact` keeps our secrets out of errors and log lines; :mod:`._hooks`
+runs the ``on_request`` hook; :mod:`._pipeline` runs every call through all of them.
 """
 
 from ._clock import ServerClock

@@ -18,7 +18,6 @@ the limiter and the clock estimate, and pass their own :class:`ClientOptions` pe
 
 from __future__ import annotations
 
-import inspect
 import json
 import logging
 import time
@@ -28,14 +27,16 @@ import anyio
 from tenacity import AsyncRetrying
 
 from .._config import ClientOptions, Credentials, RequestEvent, RequestHook
-from .._exceptions import AlreadyFollowingError, APIError, CopyTradeError
+from .._exceptions import AlreadyFollowingError, APIError, ClientClosedError, CopyTradeError
 from ..ratelimit import RateLimiter
 from ._clock import ServerClock
 from ._endpoints import Endpoint, RetrySafety
 from ._envelope import Envelope, decode_envelope, parse_server_date
+from ._hooks import HOOK_TIMEOUT, run_hook
+from ._redact import ACTIVE, Redactor, install_log_filter, scrub
 from ._retry import RetryDecision, decide, request_retrying
 from ._signing import EMPTY_QUERY, Query, Signer
-from ._transport import RawResponse, Transport
+from ._transport import RawResponse, Transport, attempt_deadline
 
 __all__ = ["RequestPipeline"]
 
@@ -45,9 +46,18 @@ log = logging.getLogger("copytrade_async")
 class _Call:
     """Book-keeping for one logical call across its attempts."""
 
-    __slots__ = ("attempts", "clock_retries", "decision", "rate_limit_wait", "status")
+    __slots__ = (
+        "_redactor",
+        "attempts",
+        "clock_retries",
+        "decision",
+        "rate_limit_wait",
+        "redactor",
+        "signatures",
+        "status",
+    )
 
-    def __init__(self) -> None:
+    def __init__(self, redactor: Redactor) -> None:
         self.attempts = 0
         #: Retries granted to re-sync the clock (they do not use up ``max_retries``).
         self.clock_retries = 0
@@ -55,18 +65,34 @@ class _Call:
         self.decision: RetryDecision | None = None
         self.rate_limit_wait = 0.0
         self.status: int | None = None
+        #: The client's redactor, and the signatures this call sent (hidden too).
+        self.redactor = redactor
+        self.signatures: list[str] = []
+        self._redactor: tuple[int, Redactor] | None = None
+
+    def redact(self, text: str) -> str:
+        """``text`` without the credentials or any signature this call sent."""
+        built = self._redactor
+        if built is None or built[0] != len(self.signatures):
+            built = self._redactor = (
+                len(self.signatures),
+                self.redactor.with_signatures(self.signatures),
+            )
+        return built[1](text)
 
 
 class _Request:
     """What one logical call sends, worked out once for all its attempts."""
 
-    __slots__ = ("body", "body_text", "endpoint", "options", "query", "url")
+    __slots__ = ("body", "body_text", "deadline", "endpoint", "options", "query", "url")
 
     def __init__(
         self, endpoint: Endpoint, options: ClientOptions, query: Query, body_text: str
     ) -> None:
         self.endpoint = endpoint
         self.options = options
+        #: Seconds each attempt may take in all (connect, send, headers, body).
+        self.deadline = attempt_deadline(options.timeout)
         #: Signed decoded, sent encoded (see :mod:`._signing`).
         self.query = query.signed
         self.body_text = body_text
@@ -76,6 +102,9 @@ class _Request:
 
 
 class RequestPipeline:
+    #: Seconds an async ``on_request`` hook may take before it is abandoned (see ``_hooks``).
+    hook_timeout = HOOK_TIMEOUT
+
     def __init__(
         self,
         *,
@@ -90,6 +119,8 @@ class RequestPipeline:
         #: The credentials requests are signed with (their ``repr`` shows none of the secrets).
         self.credentials = credentials
         self._signer = Signer(credentials.api_key, credentials.api_secret, credentials.passphrase)
+        self._redactor = Redactor((credentials.api_secret, credentials.passphrase))
+        install_log_filter()
         self.transport = transport
         self.limiter = limiter
         self._retry_template = retry_template
@@ -119,11 +150,11 @@ class RequestPipeline:
         body: Mapping[str, str] | None = None,
     ) -> Envelope:
         if self._closed:
-            raise RuntimeError("the client is closed")
+            raise ClientClosedError(endpoint.name)
         query = Query.of(params) if params else EMPTY_QUERY
         body_text = json.dumps(body, separators=(",", ":")) if body is not None else ""
         request = _Request(endpoint, options, query, body_text)
-        call = _Call()
+        call = _Call(self._redactor)
         started = time.perf_counter()
         error: BaseException | None = None
         try:
@@ -164,15 +195,28 @@ class RequestPipeline:
     async def _attempt(self, request: _Request, call: _Call) -> Envelope:
         call.attempts += 1
         call.decision = None
+        token = ACTIVE.set(call.redact)  # for the HTTP libraries' log records
         try:
-            status, headers, content, sent_ms, received_ms = await self._send_in_slot(request, call)
-        except Exception as exc:
-            await self._judge(request, call, exc)
-            raise
+            try:
+                status, headers, content, sent_ms, received_ms = await self._send_in_slot(
+                    request, call
+                )
+            except Exception as exc:
+                if self._closed and not isinstance(exc, ClientClosedError):
+                    # aclose() tore the connection (or the session) down under this call.
+                    raise ClientClosedError(request.endpoint.name) from exc
+                scrub(exc, call.redact)  # before the retry policy, a log line or the caller
+                await self._judge(request, call, exc)
+                raise
+        finally:
+            ACTIVE.reset(token)
         call.status = status
         try:
-            envelope = decode_envelope(request.endpoint.name, status, headers, content)
+            envelope = decode_envelope(
+                request.endpoint.name, status, headers, content, redact=call.redact
+            )
         except CopyTradeError as exc:
+            scrub(exc, call.redact)
             server_ms = exc.request_time_ms if isinstance(exc, APIError) else None
             self._learn_time(server_ms, headers, sent_ms, received_ms)
             await self._judge(request, call, exc, server_ms, sent_ms, received_ms)
@@ -228,7 +272,7 @@ class RequestPipeline:
         except anyio.ClosedResourceError:
             # aclose() ran while this call waited for a token: the same error as calling a
             # closed client, not the limiter's own.
-            raise RuntimeError("the client is closed") from None
+            raise ClientClosedError(endpoint.name) from None
         if waited > 0:
             call.rate_limit_wait += waited
             log.debug(
@@ -249,6 +293,7 @@ class RequestPipeline:
             options.locale,
             options.demo,
         )
+        call.signatures.append(headers["ACCESS-SIGN"])
         status, response_headers, content = await self.transport.send(
             endpoint.name,
             endpoint.method,
@@ -256,6 +301,8 @@ class RequestPipeline:
             headers,
             request.body,
             options.httpx_timeout,
+            deadline=request.deadline,
+            max_bytes=options.max_response_bytes,
         )
         return status, response_headers, content, sent_ms, clock.local_ms()
 
@@ -289,10 +336,5 @@ class RequestPipeline:
             rate_limit_wait=call.rate_limit_wait,
             error=error_name,
         )
-        try:
-            result = self._on_request(event)
-            if inspect.isawaitable(result):
-                with anyio.CancelScope(shield=True):
-                    await result
-        except Exception:
-            log.exception("the on_request hook failed for %s", endpoint.name)
+        cancelled = error is not None and isinstance(error, anyio.get_cancelled_exc_class())
+        await run_hook(self._on_request, event, cancelled=cancelled, bound=self.hook_timeout)

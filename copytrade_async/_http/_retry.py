@@ -8,7 +8,8 @@ What is retried:
   the request provably never left (the connection could not be opened);
 * HTTP 429, 500, 502, 503, 504 and the exchange's transient codes (:data:`TRANSIENT_CODES`):
   for idempotent endpoints; for ``follow`` only an explicit 429 or 503;
-* a body that is not JSON or not the envelope, for idempotent endpoints only;
+* a body that is not JSON or not the envelope, for idempotent endpoints only (not a body past
+  the size cap, nor data that does not fit the record: the same answer would come back);
 * 40008 "timestamp expired": once per call, at once, after re-syncing the clock to the server
   time of the answer; that retry does not use up ``max_retries``.
 
@@ -25,6 +26,7 @@ concurrent coroutines would corrupt.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 
 import anyio
@@ -39,6 +41,7 @@ from .._exceptions import (
     AuthenticationError,
     RateLimitError,
     ResponseDecodeError,
+    ResponseTooLargeError,
     ResponseValidationError,
 )
 from ._endpoints import RetrySafety
@@ -54,7 +57,18 @@ __all__ = [
 log = logging.getLogger("copytrade_async")
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-TRANSIENT_CODES = frozenset({"429", "40010", "45001", "40725", "40808", "40015"})
+#: The exchange's codes that mean "try again later". A code is here only where a source says
+#: so; the exchange's error table is Bitget's classic-futures REST table, ccxt's is the error
+#: map in ccxt's ``bitget`` class. Left out on purpose: 40010 (ccxt: "sign signature error";
+#: the exchange's table: "Request timed out"), 45001 ("Unknown error"), 40725 ("service return
+#: an error") and 40808 ("Parameter verification exception", which ccxt maps to InvalidOrder):
+#: no source says that asking again helps, and a refused parameter is refused again.
+TRANSIENT_CODES = frozenset(
+    {
+        "429",  # "Too many requests": the exchange's table; ccxt maps it to DDoSProtection
+        "40015",  # "System is abnormal, please try again later": the exchange's table and ccxt
+    }
+)
 #: Statuses that prove the server did not act on the request.
 NOT_PROCESSED_STATUSES = frozenset({429, 503})
 #: How long everyone pauses after a 429 that carried no Retry-After.
@@ -87,8 +101,8 @@ def _is_retryable(exc: BaseException, safety: RetrySafety) -> bool:
     idempotent = safety is RetrySafety.IDEMPOTENT
     if isinstance(exc, APIConnectionError):
         return idempotent or not exc.request_sent
-    if isinstance(exc, ResponseValidationError):
-        return False
+    if isinstance(exc, ResponseValidationError | ResponseTooLargeError):
+        return False  # the same answer would come back
     if isinstance(exc, ResponseDecodeError):
         return idempotent
     if isinstance(exc, RateLimitError):
@@ -114,8 +128,8 @@ def decide(
             retry=can_resync and clock_retries == 0, delay=0.0, resync_clock=can_resync
         )
     retry_after = exc.retry_after if isinstance(exc, APIError) else None
-    if retry_after is not None and retry_after > retry_after_cap:
-        return _GIVE_UP
+    if retry_after is not None and (retry_after > retry_after_cap or math.isinf(retry_after)):
+        return _GIVE_UP  # an endless wait (``inf``: too long to read) is past any cap
     pause = None
     if isinstance(exc, RateLimitError) or (isinstance(exc, APIError) and exc.http_status == 429):
         pause = retry_after if retry_after is not None else DEFAULT_RATE_LIMIT_PAUSE

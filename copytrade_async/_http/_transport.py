@@ -12,27 +12,49 @@ implementations, each in a module of its own:
   the faster choice under load, imported only when chosen.
 
 :mod:`._transport_factory` picks one for the client's arguments. Both follow no redirects and
-fail the same way, through :func:`timeout_error` and :func:`connection_error`:
-:class:`APITimeoutError` for a timeout and :class:`APIConnectionError` for any other transport
-failure, with ``request_sent=False`` only when the request provably never left this machine
-(the connection could not be opened, or no pooled connection became free in time).
+fail the same way, through :func:`timeout_error`, :func:`connection_error`,
+:func:`encoding_error` and :func:`too_large`: :class:`APITimeoutError` for a timeout and
+:class:`APIConnectionError` for any other transport failure, with ``request_sent=False`` only
+when the request provably never left this machine (the connection could not be opened, or no
+pooled connection became free in time); :class:`ResponseDecodeError` for a body whose
+``Content-Encoding`` (gzip, deflate) is corrupt or lies.
+
+Both bound every attempt the same way:
+
+* **Time**: besides httpx's per-phase timeouts (each connect, each read, each write, the wait
+  for a pooled connection), one deadline for the whole attempt: getting a connection, sending,
+  the headers and the whole body together (:func:`attempt_deadline`). A server that drips its
+  answer a byte at a time gets :class:`APITimeoutError` at the deadline, with
+  ``request_sent=True`` once the request went out.
+* **Memory**: the body is read in chunks and no further than ``max_bytes`` (decoded: a gzip
+  bomb stops there too); a ``Content-Length`` above it fails at once, before the body is read.
+  Past the cap: :class:`ResponseTooLargeError`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterable, Mapping
 from typing import Literal, Protocol
 
 import httpx
 
-from .._exceptions import APIConnectionError, APITimeoutError
+from .._exceptions import (
+    APIConnectionError,
+    APITimeoutError,
+    ResponseDecodeError,
+    ResponseTooLargeError,
+)
 
 __all__ = [
     "TRANSPORTS",
     "RawResponse",
     "Transport",
     "TransportName",
+    "attempt_deadline",
     "connection_error",
+    "declared_length",
+    "encoding_error",
+    "read_capped",
     "timeout_error",
 ]
 
@@ -57,8 +79,12 @@ class Transport(Protocol):
         headers: dict[str, str],
         body: bytes | None,
         timeouts: httpx.Timeout,
+        *,
+        deadline: float | None,
+        max_bytes: int,
     ) -> RawResponse:
-        """Send one request, without following redirects, within ``timeouts``.
+        """Send one request, without following redirects, within ``timeouts`` per phase and
+        ``deadline`` seconds in all (None: no deadline), reading at most ``max_bytes`` of body.
         ``endpoint`` names the call in the errors raised."""
         ...
 
@@ -79,3 +105,57 @@ def connection_error(
     return APIConnectionError(
         endpoint, f"connection failed ({type(exc).__name__}: {exc})", request_sent=request_sent
     )
+
+
+def encoding_error(
+    endpoint: str, exc: BaseException, *, http_status: int | None
+) -> ResponseDecodeError:
+    """The error for a body whose ``Content-Encoding`` cannot be decoded (raise it ``from exc``):
+    the bytes came from the server, so it is a malformed response, as a body that is not JSON."""
+    return ResponseDecodeError(
+        endpoint,
+        f"cannot decode the body's Content-Encoding ({type(exc).__name__}: {exc})",
+        http_status=http_status,
+    )
+
+
+def declared_length(
+    value: str | None, endpoint: str, max_bytes: int, http_status: int
+) -> int | None:
+    """A ``Content-Length`` as a number (None when absent or not ASCII digits); one above
+    ``max_bytes`` raises :class:`ResponseTooLargeError` at once, before the body is read."""
+    if value is None or not (value.isascii() and value.isdigit()):
+        return None
+    length = int(value)
+    if length > max_bytes:
+        raise ResponseTooLargeError(endpoint, limit=max_bytes, http_status=http_status)
+    return length
+
+
+async def read_capped(
+    chunks: AsyncIterable[bytes], endpoint: str, max_bytes: int, http_status: int
+) -> bytes:
+    """Join the body's (decoded) chunks, raising :class:`ResponseTooLargeError` as soon as
+    they pass ``max_bytes``: nothing past the cap is read."""
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in chunks:
+        size += len(chunk)
+        if size > max_bytes:
+            raise ResponseTooLargeError(endpoint, limit=max_bytes, http_status=http_status)
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def attempt_deadline(timeout: float | httpx.Timeout | None) -> float | None:
+    """The deadline of a whole attempt for the client's ``timeout``: the number itself, or the
+    longest phase of an ``httpx.Timeout`` (None, no deadline, when a phase has no limit or
+    ``timeout`` is None)."""
+    if timeout is None:
+        return None
+    if not isinstance(timeout, httpx.Timeout):
+        return float(timeout)
+    phases = (timeout.connect, timeout.read, timeout.write, timeout.pool)
+    if any(phase is None for phase in phases):
+        return None
+    return max(phase for phase in phases if phase is not None)

@@ -6,12 +6,18 @@ Imported only when a client is created with ``transport="aiohttp"`` or given a s
 * no redirects (``allow_redirects=False``), and the URL is sent exactly as it was signed
   (``yarl.URL(..., encoded=True)``: aiohttp would otherwise re-quote the query);
 * the ``httpx.Timeout`` of the call becomes an ``aiohttp.ClientTimeout``: ``connect`` and
-  ``pool`` together bound getting a connection (aiohttp's ``connect``), ``connect`` alone the
-  TCP connect (``sock_connect``), ``read`` each read (``sock_read``); aiohttp has no write
-  timeout. Each distinct timeout is converted once;
-* failures: a connect or pool timeout is an :class:`APITimeoutError` and a refused or
-  unresolvable connection an :class:`APIConnectionError`, both with ``request_sent=False``;
-  any other timeout or client error may have reached the server (``request_sent=True``).
+  ``pool`` together bound getting a connection (aiohttp's ``connect``, ended 1 % (at least
+  10 ms) before the attempt's deadline), ``connect`` alone the TCP connect (``sock_connect``),
+  ``read`` each read (``sock_read``), and the attempt's deadline the whole attempt (``total``,
+  which aiohttp applies to reading the body too, and which is not rounded up to a whole
+  second); aiohttp has no write timeout. Each distinct timeout is converted once;
+* the body is read in chunks (``iter_any``) and no further than the cap; a
+  ``Content-Length`` above the cap fails before the body is read;
+* failures: a connect or pool timeout (also the whole-attempt deadline passing while
+  aiohttp gets a connection) is an :class:`APITimeoutError` and a refused or unresolvable
+  connection an :class:`APIConnectionError`, both with ``request_sent=False``; any other
+  timeout or client error may have reached the server (``request_sent=True``); a body aiohttp
+  cannot decompress is a :class:`ResponseDecodeError`.
 
 A session we make has a connection limit of ``max_in_flight`` (none when that is None), keeps
 no cookies and ignores proxy settings in the environment; pass your own session for anything
@@ -21,24 +27,42 @@ else. It is made on the first request, because aiohttp needs a running event loo
 from __future__ import annotations
 
 import asyncio
+import math
 
 import aiohttp
 import httpx
 from yarl import URL
 
-from ._transport import RawResponse, TransportName, connection_error, timeout_error
+from ._transport import (
+    RawResponse,
+    TransportName,
+    connection_error,
+    declared_length,
+    encoding_error,
+    read_capped,
+    timeout_error,
+)
 
 __all__ = ["AiohttpTransport", "client_timeout"]
 
 
-def client_timeout(timeout: httpx.Timeout) -> aiohttp.ClientTimeout:
-    """The aiohttp equivalent of an httpx timeout (see the module docs)."""
+def client_timeout(timeout: httpx.Timeout, deadline: float | None) -> aiohttp.ClientTimeout:
+    """The aiohttp equivalent of an httpx timeout and an attempt's deadline (see the module
+    docs)."""
     connect, pool = timeout.connect, timeout.pool
+    getting = None if connect is None or pool is None else connect + pool
+    if deadline is not None:
+        # Getting a connection must end a little before the deadline: aiohttp then reports a
+        # deadline that passes in that phase as a connect timeout (not sent). Past ``total``,
+        # it cannot tell the phases apart.
+        early = deadline - min(max(deadline * 0.01, 0.01), deadline / 2)
+        getting = early if getting is None else min(getting, early)
     return aiohttp.ClientTimeout(
-        total=None,
-        connect=None if connect is None or pool is None else connect + pool,
+        total=deadline,
+        connect=getting,
         sock_connect=connect,
         sock_read=timeout.read,
+        ceil_threshold=math.inf,  # keep deadlines exact, as the httpx transport does
     )
 
 
@@ -52,7 +76,8 @@ class AiohttpTransport:
         self._owned = session is None
         self._max_connections = max_connections
         self._closed = False
-        # Keyed by the timeout's values, so clients made by ``with_options`` share entries.
+        # Keyed by the timeout's values and the deadline, so clients made by ``with_options``
+        # share entries.
         self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
 
     @property
@@ -69,11 +94,11 @@ class AiohttpTransport:
         )
         return self._session
 
-    def _timeout(self, timeout: httpx.Timeout) -> aiohttp.ClientTimeout:
-        key = (timeout.connect, timeout.read, timeout.write, timeout.pool)
+    def _timeout(self, timeout: httpx.Timeout, deadline: float | None) -> aiohttp.ClientTimeout:
+        key = (timeout.connect, timeout.read, timeout.write, timeout.pool, deadline)
         converted = self._timeouts.get(key)
         if converted is None:
-            converted = self._timeouts[key] = client_timeout(timeout)
+            converted = self._timeouts[key] = client_timeout(timeout, deadline)
         return converted
 
     async def send(
@@ -84,8 +109,12 @@ class AiohttpTransport:
         headers: dict[str, str],
         body: bytes | None,
         timeouts: httpx.Timeout,
+        *,
+        deadline: float | None,
+        max_bytes: int,
     ) -> RawResponse:
         session = self._session if self._session is not None else self._open()
+        status: int | None = None
         try:
             async with session.request(
                 method,
@@ -93,18 +122,32 @@ class AiohttpTransport:
                 headers=headers,
                 data=body,
                 allow_redirects=False,
-                timeout=self._timeout(timeouts),
+                timeout=self._timeout(timeouts, deadline),
             ) as response:
-                content = await response.read()
+                received = response.headers
+                status = response.status
+                length = declared_length(
+                    received.get("Content-Length"), endpoint, max_bytes, status
+                )
+                if length is not None and "Content-Encoding" not in received:
+                    content = await response.read()  # aiohttp reads no more than that
+                else:
+                    content = await read_capped(
+                        response.content.iter_any(), endpoint, max_bytes, status
+                    )
         except aiohttp.ConnectionTimeoutError as exc:
             raise timeout_error(endpoint, exc, request_sent=False) from exc
         except TimeoutError as exc:  # aiohttp's read timeouts are TimeoutErrors too
             raise timeout_error(endpoint, exc, request_sent=True) from exc
         except aiohttp.ClientConnectorError as exc:
             raise connection_error(endpoint, exc, request_sent=False) from exc
+        except aiohttp.ClientPayloadError as exc:
+            if isinstance(exc.__cause__, aiohttp.http_exceptions.ContentEncodingError):
+                raise encoding_error(endpoint, exc.__cause__, http_status=status) from exc
+            raise connection_error(endpoint, exc, request_sent=True) from exc
         except aiohttp.ClientError as exc:
             raise connection_error(endpoint, exc, request_sent=True) from exc
-        return response.status, response.headers, content
+        return status, received, content
 
     async def aclose(self) -> None:
         if self._closed:

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import urllib.request
+from collections.abc import AsyncIterator
 
+import anyio
 import httpx
+from sniffio import current_async_library
 
-from ._transport import RawResponse, TransportName, connection_error, timeout_error
+from ._transport import (
+    RawResponse,
+    TransportName,
+    connection_error,
+    declared_length,
+    encoding_error,
+    read_capped,
+    timeout_error,
+)
 
 __all__ = ["HttpxTransport"]
 
@@ -14,10 +26,26 @@ __all__ = ["HttpxTransport"]
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
+class _SendProbe(httpx.AsyncByteStream):
+    """The request body, which tells whether the request went out: httpcore writes the
+    request line and headers, then iterates the body (even an empty one) to send it."""
+
+    __slots__ = ("_body", "started")
+
+    def __init__(self, body: bytes | None) -> None:
+        self._body = body
+        self.started = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        self.started = True
+        if self._body:
+            yield self._body
+
+
 class HttpxTransport:
     """Requests through an ``httpx.AsyncClient``.
 
-    A client given to us is used through ``client.request(...)``, so everything it was set up
+    A client given to us is used through ``client.send(...)``, so everything it was set up
     with applies (auth, event hooks, mounts, proxies, cookies, mock transports). The client we
     make ourselves has nothing of that to apply, so requests go straight to its connection
     pool (``AsyncHTTPTransport.handle_async_request``, httpx's public transport API), with the
@@ -25,6 +53,10 @@ class HttpxTransport:
     work (header and cookie merging, the auth and redirect loops, cookie extraction), about a
     sixth of httpx's CPU per request. When the environment configures a proxy, our client is
     used like a given one, so that httpx routes through the proxy.
+
+    The whole attempt runs under one deadline (``asyncio.timeout`` under asyncio,
+    ``anyio.fail_after`` under trio); the request body is a :class:`_SendProbe`, so a deadline
+    that passes before httpcore started sending says ``request_sent=False``.
     """
 
     name: TransportName = "httpx"
@@ -61,18 +93,15 @@ class HttpxTransport:
         headers: dict[str, str],
         body: bytes | None,
         timeouts: httpx.Timeout,
+        *,
+        deadline: float | None,
+        max_bytes: int,
     ) -> RawResponse:
-        try:
-            if self._pool is None:
-                response = await self.client.request(
-                    method,
-                    url,
-                    content=body,
-                    headers=headers,
-                    timeout=timeouts,
-                    follow_redirects=False,
-                )
-                return response.status_code, response.headers, response.content
+        if self._pool is None:
+            request = self.client.build_request(
+                method, url, content=body, headers=headers, timeout=timeouts
+            )
+        else:
             request = httpx.Request(
                 method,
                 url,
@@ -80,18 +109,43 @@ class HttpxTransport:
                 content=body,
                 extensions={"timeout": timeouts.as_dict()},
             )
-            response = await self._pool.handle_async_request(request)
-            try:
-                content = await response.aread()
-            finally:
-                await response.aclose()
-            return response.status_code, response.headers, content
+        probe = request.stream = _SendProbe(body)
+        try:
+            if current_async_library() == "asyncio":  # the same deadline, at a third the cost
+                async with asyncio.timeout(deadline):
+                    return await self._exchange(request, endpoint, max_bytes)
+            with anyio.fail_after(deadline):
+                return await self._exchange(request, endpoint, max_bytes)
+        except TimeoutError as exc:  # the deadline of the whole attempt
+            raise timeout_error(endpoint, exc, request_sent=probe.started) from exc
         except httpx.TimeoutException as exc:
             sent = not isinstance(exc, _NOT_SENT)
             raise timeout_error(endpoint, exc, request_sent=sent) from exc
         except httpx.TransportError as exc:
             sent = not isinstance(exc, _NOT_SENT)
             raise connection_error(endpoint, exc, request_sent=sent) from exc
+        except httpx.DecodingError as exc:  # decoded before the response came back to us
+            raise encoding_error(endpoint, exc, http_status=None) from exc
+
+    async def _exchange(self, request: httpx.Request, endpoint: str, max_bytes: int) -> RawResponse:
+        """Send ``request`` and read the decoded body, no further than ``max_bytes``."""
+        if self._pool is None:
+            response = await self.client.send(request, stream=True, follow_redirects=False)
+        else:
+            response = await self._pool.handle_async_request(request)
+        headers = response.headers
+        status = response.status_code
+        try:
+            length = declared_length(headers.get("content-length"), endpoint, max_bytes, status)
+            if length is not None and "content-encoding" not in headers:
+                content = await response.aread()  # h11 reads no more than Content-Length
+            else:
+                content = await read_capped(response.aiter_bytes(), endpoint, max_bytes, status)
+        except httpx.DecodingError as exc:  # a corrupt gzip or deflate body
+            raise encoding_error(endpoint, exc, http_status=status) from exc
+        finally:
+            await response.aclose()
+        return status, headers, content
 
     async def aclose(self) -> None:
         if self._owned:

@@ -13,7 +13,13 @@ import httpx
 import pytest
 import respx
 
-from copytrade_async import AsyncCopyTradeClient, CopyTradeError, RateLimit, RateLimits
+from copytrade_async import (
+    AsyncCopyTradeClient,
+    ClientClosedError,
+    CopyTradeError,
+    RateLimit,
+    RateLimits,
+)
 from copytrade_async.sandbox import Faults, SandboxConfig, SandboxExchange, SandboxServer, WallClock
 
 from ..conftest import API_SECRET, PREFIX, make_client, ok
@@ -230,3 +236,65 @@ async def test_demo_and_locale_headers(mock_api: respx.MockRouter) -> None:
     request = route.calls.last.request
     assert request.headers["paptrading"] == "1"
     assert request.headers["locale"] == "zh-CN"
+
+
+@pytest.mark.parametrize(
+    "request_time",
+    ["1" + "0" * 400, "-1e17", '"²"', "1e30", "Infinity", "NaN", "true", "{}", "0"],
+)
+async def test_an_insane_request_time_leaves_the_clock_alone(
+    mock_api: respx.MockRouter, request_time: str
+) -> None:
+    body = f'{{"code":"00000","msg":"ok","requestTime":{request_time},"data":[]}}'
+    route = mock_api.get(f"{PREFIX}/positions").mock(
+        return_value=httpx.Response(200, content=body.encode())
+    )
+    async with make_client() as client:
+        clock = client._pipeline.clock
+        assert await client.follows.positions("1") == []
+        assert clock.offset_ms == 0.0
+        signed = int(route.calls.last.request.headers["ACCESS-TIMESTAMP"])
+        assert abs(signed - time.time() * 1000) < 60_000
+
+
+# ----- closing --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+async def test_closing_with_calls_in_flight_raises_our_error(
+    served: SandboxServer, transport: str
+) -> None:
+    """30 calls in flight (some sending, some waiting for a token, some for a slot) when the
+    client is closed: each raises ClientClosedError, which is also a RuntimeError."""
+    served.exchange.faults = Faults(latency_s=0.5)
+    credentials = served.exchange.credentials
+    client = AsyncCopyTradeClient(
+        api_key=credentials.api_key,
+        api_secret=credentials.api_secret,
+        passphrase=credentials.passphrase,
+        base_url=served.url,
+        transport=transport,  # type: ignore[arg-type]
+        rate_limits=RateLimits(groups={"copytrading": RateLimit.per_second(100, burst=10)}),
+        max_in_flight=20,
+    )
+    outcomes: list[BaseException | None] = []
+
+    async def one() -> None:
+        try:
+            await client.traders.page(page_size=5)
+        except BaseException as exc:
+            outcomes.append(exc)
+        else:
+            outcomes.append(None)
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(30):
+            tg.start_soon(one)
+        await anyio.sleep(0.2)
+        await client.aclose()
+    assert len(outcomes) == 30
+    assert all(isinstance(exc, ClientClosedError) for exc in outcomes), outcomes
+    assert all(isinstance(exc, RuntimeError) for exc in outcomes)
+    assert "the client is closed" in str(outcomes[0])
+    with pytest.raises(ClientClosedError, match=r"traders\.get: the client is closed"):
+        await client.traders.get("1")

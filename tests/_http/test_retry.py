@@ -79,11 +79,12 @@ RULES: list[tuple[str, Callable[[], Reply], bool]] = [
     ("get", lambda: httpx.Response(503, text="x"), True),
     ("get", lambda: httpx.Response(504, text="x"), True),
     ("get", lambda: fail("429", "too many requests", 200), True),
-    ("get", lambda: fail("40010", "request timed out"), True),
-    ("get", lambda: fail("45001", "deploying"), True),
-    ("get", lambda: fail("40725", "service unavailable"), True),
-    ("get", lambda: fail("40808", "deploying"), True),
-    ("get", lambda: fail("40015", "system error"), True),
+    ("get", lambda: fail("40015", "System is abnormal, please try again later"), True),
+    # Not transient: no source says to try again (see TRANSIENT_CODES).
+    ("get", lambda: fail("40010", "sign signature error"), False),
+    ("get", lambda: fail("45001", "Unknown error"), False),
+    ("get", lambda: fail("40725", "service return an error"), False),
+    ("get", lambda: fail("40808", "Parameter verification exception"), False),
     ("get", lambda: httpx.Response(200, text="{trunc"), True),
     ("get", lambda: fail("80001", "Invalid trader"), False),
     ("get", lambda: fail("40009", "sign error", 401), False),
@@ -91,7 +92,7 @@ RULES: list[tuple[str, Callable[[], Reply], bool]] = [
     ("stop", s502, True),
     ("stop", lambda: httpx.ReadTimeout("slow"), True),
     ("update", lambda: httpx.Response(500, text="x"), True),
-    ("update", lambda: fail("40010", "request timed out"), True),
+    ("update", lambda: fail("40015", "System is abnormal, please try again later"), True),
     # follow moves money: only where the server provably did not act.
     ("follow", lambda: httpx.ConnectError("refused"), True),
     ("follow", lambda: httpx.ConnectTimeout("no connection"), True),
@@ -104,7 +105,7 @@ RULES: list[tuple[str, Callable[[], Reply], bool]] = [
     ("follow", lambda: httpx.Response(500, text="x"), False),
     ("follow", s502, False),
     ("follow", lambda: httpx.Response(504, text="x"), False),
-    ("follow", lambda: fail("40010", "request timed out"), False),
+    ("follow", lambda: fail("40015", "System is abnormal, please try again later"), False),
     ("follow", lambda: httpx.Response(200, text="{trunc"), False),
 ]
 
@@ -131,6 +132,21 @@ async def test_retry_rules(
             await call_for(name)(retrying_client)
         assert route.call_count == 1
         assert sleeps == []
+
+
+async def test_a_parameter_verification_error_is_raised_at_once(
+    retrying_client: AsyncCopyTradeClient, mock_api: respx.MockRouter, sleeps: list[float]
+) -> None:
+    """40808 is the exchange refusing a parameter (ccxt's table holds a real one, "size
+    checkBDScale error"): asking again gives the same answer."""
+    route = mock_api.get(f"{PREFIX}/trader/detail").mock(
+        return_value=fail("40808", "Parameter verification exception size checkBDScale error")
+    )
+    with pytest.raises(APIError) as info:
+        await retrying_client.traders.get("1")
+    assert info.value.code == "40808"
+    assert route.call_count == 1
+    assert sleeps == []
 
 
 async def test_gives_up_after_max_retries(

@@ -6,6 +6,7 @@ is one row of a table."""
 from __future__ import annotations
 
 import asyncio
+import math
 
 import pytest
 
@@ -16,6 +17,7 @@ from copytrade_async import (
     AuthenticationError,
     RateLimitError,
     ResponseDecodeError,
+    ResponseTooLargeError,
     ResponseValidationError,
     ServerError,
 )
@@ -74,6 +76,16 @@ CASES: dict[str, tuple[BaseException, RetrySafety, RetryDecision]] = {
         IDEMPOTENT,
         RetryDecision(retry=False),
     ),
+    "429 with an endless Retry-After": (
+        api(RateLimitError, "429", 429, retry_after=math.inf),
+        IDEMPOTENT,
+        RetryDecision(retry=False),
+    ),
+    "503 with an endless Retry-After": (
+        api(ServerError, "HTTP 503", 503, retry_after=math.inf),
+        MONEY,
+        RetryDecision(retry=False),
+    ),
     "code 40015 (system abnormal), GET": (
         api(APIError, "40015", 400),
         IDEMPOTENT,
@@ -98,6 +110,11 @@ CASES: dict[str, tuple[BaseException, RetrySafety, RetryDecision]] = {
     ),
     "body not JSON, GET": (ResponseDecodeError("x", "not JSON"), IDEMPOTENT, RetryDecision(True)),
     "body not JSON, follow": (ResponseDecodeError("x", "not JSON"), MONEY, RetryDecision(False)),
+    "a body past the size cap, GET": (
+        ResponseTooLargeError("x", limit=10, http_status=200),
+        IDEMPOTENT,
+        RetryDecision(retry=False),
+    ),
     "a field that does not fit": (
         ResponseValidationError("x", "profit", "bad"),
         IDEMPOTENT,
@@ -123,3 +140,12 @@ def test_the_cap_applies_to_any_retry_after() -> None:
     exc = api(ServerError, "HTTP 503", 503, retry_after=10.0)
     assert decide(exc, IDEMPOTENT, retry_after_cap=9.0, clock_retries=0).retry is False
     assert decide(exc, IDEMPOTENT, retry_after_cap=10.0, clock_retries=0).retry is True
+
+
+def test_an_endless_retry_after_is_past_any_cap() -> None:
+    """A Retry-After too large to read is math.inf: never waited out, never a shared pause,
+    even with no cap at all."""
+    exc = api(RateLimitError, "429", 429, retry_after=math.inf)
+    decision = decide(exc, IDEMPOTENT, retry_after_cap=math.inf, clock_retries=0)
+    assert decision == RetryDecision(retry=False)
+    assert str(exc).endswith("; the server asks for a wait too long to read")

@@ -26,6 +26,7 @@ from copytrade_async import (
     HistoryOrder,
     OrderSide,
 )
+from copytrade_async._http._transport import attempt_deadline
 from copytrade_async._http._transport_aiohttp import client_timeout
 
 from ..conftest import API_KEY, API_SECRET, PASSPHRASE, PREFIX, envelope
@@ -365,20 +366,44 @@ def test_importing_the_package_does_not_import_aiohttp_or_msgspec() -> None:
 
 
 @pytest.mark.parametrize(
-    ("timeout", "expected"),
+    ("timeout", "deadline", "expected"),
     [
-        (httpx.Timeout(10.0), (None, 20.0, 10.0, 10.0)),
-        (httpx.Timeout(5.0, connect=1.0, pool=2.0), (None, 3.0, 1.0, 5.0)),
-        (httpx.Timeout(None), (None, None, None, None)),
-        (httpx.Timeout(5.0, pool=None), (None, None, 5.0, 5.0)),
+        (httpx.Timeout(10.0), None, (None, 20.0, 10.0, 10.0)),
+        (httpx.Timeout(10.0), 10.0, (10.0, 9.9, 10.0, 10.0)),
+        (httpx.Timeout(5.0, connect=1.0, pool=2.0), 5.0, (5.0, 3.0, 1.0, 5.0)),
+        (httpx.Timeout(5.0, connect=1.0, pool=2.0), None, (None, 3.0, 1.0, 5.0)),
+        (httpx.Timeout(0.5), 0.5, (0.5, 0.49, 0.5, 0.5)),
+        (httpx.Timeout(0.01), 0.01, (0.01, 0.005, 0.01, 0.01)),
+        (httpx.Timeout(None), None, (None, None, None, None)),
+        (httpx.Timeout(None), 2.0, (2.0, 1.98, None, None)),
+        (httpx.Timeout(5.0, pool=None), None, (None, None, 5.0, 5.0)),
     ],
 )
 def test_timeouts_map_to_aiohttp(
-    timeout: httpx.Timeout, expected: tuple[float | None, ...]
+    timeout: httpx.Timeout, deadline: float | None, expected: tuple[float | None, ...]
 ) -> None:
-    converted = client_timeout(timeout)
+    """The whole-attempt deadline is ``total``; getting a connection ends a little before it,
+    so that aiohttp tells a deadline passed before sending (a connect timeout) apart."""
+    converted = client_timeout(timeout, deadline)
     got = (converted.total, converted.connect, converted.sock_connect, converted.sock_read)
-    assert got == expected
+    assert got == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("timeout", "deadline"),
+    [
+        (3.0, 3.0),
+        (httpx.Timeout(10.0), 10.0),
+        (httpx.Timeout(5.0, connect=1.0, pool=2.0), 5.0),
+        (httpx.Timeout(1.0, read=30.0), 30.0),
+        (httpx.Timeout(5.0, pool=None), None),
+        (httpx.Timeout(None), None),
+    ],
+)
+def test_the_attempt_deadline_is_the_timeout_or_its_longest_phase(
+    timeout: float | httpx.Timeout, deadline: float | None
+) -> None:
+    assert attempt_deadline(timeout) == deadline
 
 
 async def test_aiohttp_gives_back_connections_and_slots_under_cancellation(
@@ -415,3 +440,22 @@ def test_envelope_json_reader_used_by_both_is_exact() -> None:
 
     body = json.dumps({"code": "00000", "data": {"x": 1}}).replace("1}", "0.1000000000000000055}")
     assert parse_json(body.encode())["data"]["x"] == Decimal("0.1000000000000000055")
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("passphrase", "pa55\nphrase"), ("passphrase", "pässwort"), ("api_key", "key\x00x")],
+)
+async def test_credentials_that_cannot_be_header_values_are_refused_up_front(
+    server: Server, transport: Transport, field: str, value: str
+) -> None:
+    """httpx raised a bare UnicodeEncodeError for a non-ASCII passphrase, aiohttp a bare
+    ValueError for a newline in one: they are refused before any request, naming the
+    argument and not showing it."""
+    credentials = {"api_key": API_KEY, "api_secret": API_SECRET, "passphrase": PASSPHRASE}
+    credentials[field] = value
+    with pytest.raises(ValueError, match=field) as info:
+        AsyncCopyTradeClient(base_url=server.url, transport=transport, **credentials)
+    assert value not in str(info.value)
+    assert server.seen == []
