@@ -258,6 +258,7 @@ SAMPLES: dict[str, Callable[[], BaseException]] = {
         "history.list", limit=1024, http_status=200
     ),
     "ClientClosedError": lambda: copytrade_async.ClientClosedError("traders.get"),
+    "PaginationError": lambda: copytrade_async.PaginationError("history.list", "pages repeat"),
     "PortfolioError": _portfolio_error,
 }
 

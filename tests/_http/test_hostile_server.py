@@ -387,10 +387,6 @@ async def call_one(clients: list[AsyncCopyTradeClient], name: str) -> None:
             shows(exc)
 
 
-@pytest.mark.skip(
-    reason="enable once _records reads odd counts as our errors: today a totalPage, totalNum "
-    "or pageSize of Infinity or -Infinity raises a bare OverflowError in _records._converter"
-)
 @settings(
     max_examples=150,
     deadline=None,

@@ -13,6 +13,7 @@ from copytrade_async import (
     CopyTradeError,
     PaginationError,
     ResponseDecodeError,
+    ResponseTooLargeError,
     ResponseValidationError,
 )
 from copytrade_async._cli._app import cli
@@ -129,6 +130,8 @@ def raised(cls: type[CopyTradeError]) -> CopyTradeError:
     """An instance of ``cls``, with a message on two lines."""
     if issubclass(cls, APIError):
         return cls("follows.start", "80003", "Insufficient\nbalance", http_status=400)
+    if issubclass(cls, ResponseTooLargeError):
+        return cls("traders.list", limit=16)
     if issubclass(cls, ResponseValidationError):
         return cls("traders.list", "data.list[0].winRate", "not a\ndecimal")
     if issubclass(cls, ResponseDecodeError):
