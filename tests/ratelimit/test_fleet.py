@@ -40,7 +40,7 @@ RATE = 100  # the fleet's budget and the sandbox's limit, requests per second
 BURST = 5  # the fleet's burst (the sandbox allows a burst of 100)
 WORKERS = 4
 FOLLOWS_PER_WORKER = 250
-DURATION = 10.0
+DURATION = 5.0  # seconds of load: 500 requests at the fleet's budget
 JITTER = 3  # arrivals may bunch by a few milliseconds between a grant and the server
 
 
