@@ -88,6 +88,7 @@ class AsyncCopyTradeClient:
         locale: str = "en-US",
         on_request: RequestHook | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        max_rate_limit_wait: float | None = None,
     ) -> None:
         setup_logging()
         credentials = Credentials(*credentials_from_env(api_key, api_secret, passphrase))
@@ -103,6 +104,7 @@ class AsyncCopyTradeClient:
             locale=locale,
             demo=demo_from_env() if demo is None else demo,
             max_response_bytes=max_response_bytes,
+            max_rate_limit_wait=max_rate_limit_wait,
         )
         if max_in_flight is not None:
             check_whole("max_in_flight", max_in_flight)
@@ -172,10 +174,13 @@ class AsyncCopyTradeClient:
         backoff_base: float = _UNSET,
         backoff_max: float = _UNSET,
         locale: str = _UNSET,
+        max_rate_limit_wait: float | None = _UNSET,
+        max_response_bytes: int = _UNSET,
     ) -> Self:
         """A client of the same class with other per-call options, sharing this one's pool,
         rate limiter and clock estimate (a sandbox client keeps its ``exchange``):
-        ``await client.with_options(max_retries=0).follows.start(...)``."""
+        ``await client.with_options(max_retries=0).follows.start(...)``. Every option that can
+        differ per call is here; the rest (credentials, pool, limiter, hook) is the client's."""
         given = {
             "max_retries": max_retries,
             "timeout": timeout,
@@ -183,6 +188,8 @@ class AsyncCopyTradeClient:
             "backoff_base": backoff_base,
             "backoff_max": backoff_max,
             "locale": locale,
+            "max_rate_limit_wait": max_rate_limit_wait,
+            "max_response_bytes": max_response_bytes,
         }
         changes: dict[str, Any] = {k: v for k, v in given.items() if v is not _UNSET}
         clone = copy.copy(self)

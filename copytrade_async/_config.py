@@ -69,6 +69,13 @@ def _check_timeout(_: object, attribute: attrs.Attribute[Any], value: Any) -> No
             check_positive(f"timeout ({part})", seconds)
 
 
+def _check_optional_wait(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and value != 0:
+        check_positive(attribute.name, value)
+    elif value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+        raise ValueError(f"{attribute.name} must be a number of seconds or None, got {value!r}")
+
+
 def _check_locale(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, str) or not _LOCALE.fullmatch(value):
         raise ValueError(f"locale must be a language tag such as 'en-US', got {value!r:.40}")
@@ -110,6 +117,9 @@ class ClientOptions:
     backoff_max: float = attrs.field(default=8.0, validator=_check_positive)
     locale: str = attrs.field(default="en-US", validator=_check_locale)
     demo: bool = attrs.field(default=False, validator=_check_bool)
+    #: How long a call may wait for the rate limiter; past it ``RateLimitWaitError``, nothing
+    #: sent. None: a call waits its turn however long.
+    max_rate_limit_wait: float | None = attrs.field(default=None, validator=_check_optional_wait)
     #: A body longer than this (decoded) raises ResponseTooLargeError, read no further.
     max_response_bytes: int = attrs.field(
         default=DEFAULT_MAX_RESPONSE_BYTES, validator=_check_whole

@@ -12,6 +12,7 @@
     │   ├── AuthenticationError        HTTP 401/403, 40001-40003, 40005, 40006, 40008,
     │   │                              40009, 40011, 40012, 40037
     │   ├── RateLimitError             HTTP 429 or code 429 (``.retry_after``)
+    │   │   └── RateLimitWaitError     the client's own limiter would wait too long
     │   └── ServerError                HTTP 5xx
     ├── APIConnectionError             the request did not get an answer
     │   └── APITimeoutError            ... within ``timeout`` (a phase, or the whole attempt)
@@ -51,6 +52,7 @@ __all__ = [
     "InvalidTraderError",
     "PaginationError",
     "RateLimitError",
+    "RateLimitWaitError",
     "ResponseDecodeError",
     "ResponseTooLargeError",
     "ResponseValidationError",
@@ -161,6 +163,27 @@ class RateLimitError(APIError):
         if math.isinf(self.retry_after):
             return f"{text}; the server asks for a wait too long to read"
         return f"{text}; retry after {self.retry_after:g}s"
+
+
+class RateLimitWaitError(RateLimitError):
+    """The client's own rate limiter would have held this call longer than
+    ``max_rate_limit_wait``, so it was refused and nothing was sent. ``retry_after`` is how long
+    it would have waited (at least); ``http_status`` is the 429 the client gives itself."""
+
+    def __init__(self, endpoint: str, *, retry_after: float, limit: float) -> None:
+        #: The ``max_rate_limit_wait`` in force.
+        self.limit = limit
+        super().__init__(
+            endpoint,
+            "rate_limit_wait",
+            f"the client's rate limiter would hold this call {retry_after:.3g}s, more than "
+            f"max_rate_limit_wait ({limit:g}s); nothing was sent",
+            http_status=429,
+            retry_after=retry_after,
+        )
+
+    def __str__(self) -> str:
+        return f"{self.endpoint}: {self.message}"
 
 
 class ServerError(APIError):

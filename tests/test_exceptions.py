@@ -259,6 +259,9 @@ SAMPLES: dict[str, Callable[[], BaseException]] = {
     ),
     "ClientClosedError": lambda: copytrade_async.ClientClosedError("traders.get"),
     "PaginationError": lambda: copytrade_async.PaginationError("history.list", "pages repeat"),
+    "RateLimitWaitError": lambda: copytrade_async.RateLimitWaitError(
+        "traders.get", retry_after=1.5, limit=0.5
+    ),
     "PortfolioError": _portfolio_error,
 }
 

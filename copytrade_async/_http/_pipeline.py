@@ -27,7 +27,13 @@ import anyio
 from tenacity import AsyncRetrying
 
 from .._config import ClientOptions, Credentials, RequestEvent, RequestHook
-from .._exceptions import AlreadyFollowingError, APIError, ClientClosedError, CopyTradeError
+from .._exceptions import (
+    AlreadyFollowingError,
+    APIError,
+    ClientClosedError,
+    CopyTradeError,
+    RateLimitWaitError,
+)
 from ..ratelimit import RateLimiter
 from ._clock import ServerClock
 from ._endpoints import Endpoint, RetrySafety
@@ -264,11 +270,26 @@ class RequestPipeline:
         finally:
             in_flight.release()
 
+    async def _acquire(self, endpoint: Endpoint, bound: float | None) -> float:
+        """A rate-limit token, waiting at most ``bound`` seconds for it (when given): a call
+        the limiter says would wait longer is refused at once, and any other gives up at the
+        bound. Either way it raises :class:`RateLimitWaitError` and nothing is sent."""
+        limiter = self.limiter
+        if bound is None:
+            return await limiter.acquire(endpoint.group)
+        expected_wait = getattr(limiter, "expected_wait", None)
+        expected = 0.0 if expected_wait is None else float(expected_wait(endpoint.group))
+        if expected > bound:
+            raise RateLimitWaitError(endpoint.name, retry_after=expected, limit=bound)
+        with anyio.move_on_after(bound):
+            return await limiter.acquire(endpoint.group)
+        raise RateLimitWaitError(endpoint.name, retry_after=max(expected, bound), limit=bound)
+
     async def _send(self, request: _Request, call: _Call) -> tuple[*RawResponse, int, int]:
         """Take a rate-limit token, sign with the corrected clock, send."""
         endpoint = request.endpoint
         try:
-            waited = await self.limiter.acquire(endpoint.group)
+            waited = await self._acquire(endpoint, request.options.max_rate_limit_wait)
         except anyio.ClosedResourceError:
             # aclose() ran while this call waited for a token: the same error as calling a
             # closed client, not the limiter's own.

@@ -40,6 +40,7 @@ from .._exceptions import (
     APIError,
     AuthenticationError,
     RateLimitError,
+    RateLimitWaitError,
     ResponseDecodeError,
     ResponseTooLargeError,
     ResponseValidationError,
@@ -119,8 +120,8 @@ def decide(
 ) -> RetryDecision:
     """The decision for one failed attempt of a call that has used ``clock_retries`` re-sync
     retries so far."""
-    if not isinstance(exc, Exception):
-        return _GIVE_UP  # cancellation and the like
+    if not isinstance(exc, Exception) or isinstance(exc, RateLimitWaitError):
+        return _GIVE_UP  # cancellation; or the caller's bound on the limiter's wait: fail fast
     if _is_clock_error(exc):
         assert isinstance(exc, APIError)
         can_resync = exc.request_time_ms is not None

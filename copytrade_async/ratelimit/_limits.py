@@ -132,7 +132,12 @@ class RateLimits:
 
 @runtime_checkable
 class RateLimiter(Protocol):
-    """What the client needs from a rate limiter; an in-process or a shared (Redis) backend."""
+    """What the client needs from a rate limiter; an in-process or a shared (Redis) backend.
+
+    A backend may also offer ``expected_wait(group) -> float``, the seconds a request made now
+    would wait (at least): with ``max_rate_limit_wait`` the client then refuses a call that would
+    wait longer at once, instead of waiting the bound out first.
+    """
 
     async def acquire(self, group: str) -> float:
         """Wait for one token from ``group``'s bucket (if configured) and from the global bucket.

@@ -199,6 +199,20 @@ class InMemoryRateLimiter:
         waited = float(waiter.granted_at - start)
         return waited
 
+    def expected_wait(self, group: str) -> float:
+        """Seconds a request in ``group`` made now would wait for its tokens: until its bucket
+        and the global one have one and any pause is over, plus one emission interval for each
+        request already queued in the group. A lower bound: other groups may take global
+        tokens first."""
+        now = self._now()
+        ready = self._ready_at(group, now)
+        queued = len(self._queues.get(group, ()))
+        if queued:
+            bucket = self._groups.get(group) or self._global
+            if bucket is not None:
+                ready += queued * bucket.gcra.interval
+        return float(ready - now)
+
     async def pause(self, seconds: float) -> None:
         value = _check_pause(seconds)
         if self._closed or value <= 0:
@@ -345,6 +359,12 @@ class NullRateLimiter:
         if waited > 0:
             logger.debug("rate limiter: waited %.3f s for a pause (group %r)", waited, group)
         return waited
+
+    def expected_wait(self, group: str) -> float:
+        """Seconds a request made now would wait: what is left of a pause, else 0."""
+        if self._pause_until is None:
+            return 0.0
+        return max(0.0, float(self._pause_until - to_time(self._clock())))
 
     async def pause(self, seconds: float) -> None:
         value = _check_pause(seconds)

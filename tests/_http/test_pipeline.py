@@ -1,9 +1,11 @@
 """The request pipeline end to end: clock drift, the shared 429 pause, the in-flight cap,
-the limiter against a server that enforces the same limit, and no leaks under cancellation."""
+the limiter against a server that enforces the same limit, no leaks under cancellation, and a
+bound on the wait for the limiter."""
 
 from __future__ import annotations
 
 import logging
+import math
 import random
 import time
 from collections.abc import AsyncIterator
@@ -18,6 +20,7 @@ from copytrade_async import (
     ClientClosedError,
     CopyTradeError,
     RateLimit,
+    RateLimitError,
     RateLimits,
 )
 from copytrade_async.sandbox import Faults, SandboxConfig, SandboxExchange, SandboxServer, WallClock
@@ -298,3 +301,84 @@ async def test_closing_with_calls_in_flight_raises_our_error(
     assert "the client is closed" in str(outcomes[0])
     with pytest.raises(ClientClosedError, match=r"traders\.get: the client is closed"):
         await client.traders.get("1")
+
+
+# -- a bound on the wait for the rate limiter (fail fast in a web backend) -------------------
+
+SLOW = RateLimits(groups={"copytrading": RateLimit.per_second(2)}, global_limit=None)
+
+
+async def test_a_call_that_would_wait_too_long_fails_at_once_and_sends_nothing(
+    mock_api: respx.MockRouter,
+) -> None:
+    route = mock_api.get(f"{PREFIX}/trader/detail").mock(return_value=ok(TRADER_DETAIL))
+    async with make_client(rate_limits=SLOW, max_rate_limit_wait=0.1) as client:
+        await client.traders.get("1")  # the bucket's one token
+        started = time.perf_counter()
+        with pytest.raises(RateLimitError) as info:
+            await client.traders.get("1")
+        elapsed = time.perf_counter() - started
+    assert route.call_count == 1  # nothing sent for the refused call
+    assert info.value.retry_after is not None and 0.3 < info.value.retry_after <= 0.5
+    assert elapsed < 0.1  # the limiter said how long: no need to wait the bound out
+    assert "max_rate_limit_wait" in str(info.value)
+
+
+async def test_with_options_sets_the_bound_per_call(mock_api: respx.MockRouter) -> None:
+    route = mock_api.get(f"{PREFIX}/trader/detail").mock(return_value=ok(TRADER_DETAIL))
+    async with make_client(rate_limits=SLOW) as client:
+        await client.traders.get("1")
+        with pytest.raises(RateLimitError):
+            await client.with_options(max_rate_limit_wait=0).traders.get("1")
+        await client.traders.get("1")  # the client itself still waits its turn
+    assert route.call_count == 2
+
+
+async def test_under_a_burst_of_callers_the_ones_that_would_wait_too_long_fail_fast(
+    mock_api: respx.MockRouter,
+) -> None:
+    route = mock_api.get(f"{PREFIX}/trader/detail").mock(return_value=ok(TRADER_DETAIL))
+    limits = RateLimits(groups={"copytrading": RateLimit.per_second(10)}, global_limit=None)
+    outcomes: list[float | None] = []  # None: sent; else the refusal's retry_after
+
+    async def call(client: AsyncCopyTradeClient) -> None:
+        try:
+            await client.traders.get("1")
+            outcomes.append(None)
+        except RateLimitError as exc:
+            outcomes.append(exc.retry_after)
+
+    client = make_client(rate_limits=limits, max_rate_limit_wait=0.35)
+    async with client, anyio.create_task_group() as group:
+        for _ in range(20):
+            group.start_soon(call, client)
+    # At 10/s, a wait of at most 0.35 s admits the first token and the three after it.
+    refusals = [after for after in outcomes if after is not None]
+    assert len(outcomes) - len(refusals) == route.call_count == 4
+    assert len(refusals) == 16 and all(after > 0.3 for after in refusals)
+
+
+async def test_a_limiter_that_cannot_estimate_is_bounded_by_waiting(
+    mock_api: respx.MockRouter,
+) -> None:
+    class NoEstimate:
+        async def acquire(self, group: str) -> float:
+            await anyio.sleep(10)
+            return 10.0
+
+        async def pause(self, seconds: float) -> None: ...
+
+        async def aclose(self) -> None: ...
+
+    route = mock_api.get(f"{PREFIX}/trader/detail").mock(return_value=ok(TRADER_DETAIL))
+    async with make_client(rate_limiter=NoEstimate(), max_rate_limit_wait=0.05) as client:
+        with pytest.raises(RateLimitError) as info:
+            await client.traders.get("1")
+    assert route.call_count == 0
+    assert info.value.retry_after == 0.05  # at least the bound: the limiter did not say more
+
+
+@pytest.mark.parametrize("bad", [-1, math.nan, math.inf, "1", True])
+def test_the_bound_is_checked(bad: object) -> None:
+    with pytest.raises(ValueError, match="max_rate_limit_wait"):
+        make_client(max_rate_limit_wait=bad)

@@ -16,6 +16,7 @@ from copytrade_async import (
     APITimeoutError,
     AuthenticationError,
     RateLimitError,
+    RateLimitWaitError,
     ResponseDecodeError,
     ResponseTooLargeError,
     ResponseValidationError,
@@ -121,6 +122,11 @@ CASES: dict[str, tuple[BaseException, RetrySafety, RetryDecision]] = {
         RetryDecision(retry=False),
     ),
     "a bug of ours": (KeyError("x"), IDEMPOTENT, RetryDecision(retry=False)),
+    "our own limiter would wait past max_rate_limit_wait": (
+        RateLimitWaitError("x", retry_after=3.0, limit=0.5),
+        IDEMPOTENT,
+        RetryDecision(retry=False),
+    ),
     "cancellation": (asyncio.CancelledError(), IDEMPOTENT, RetryDecision(retry=False)),
 }
 

@@ -12,6 +12,7 @@ from copytrade_async import (
     APIError,
     CopyTradeError,
     PaginationError,
+    RateLimitWaitError,
     ResponseDecodeError,
     ResponseTooLargeError,
     ResponseValidationError,
@@ -128,6 +129,8 @@ def library_errors() -> list[type[CopyTradeError]]:
 
 def raised(cls: type[CopyTradeError]) -> CopyTradeError:
     """An instance of ``cls``, with a message on two lines."""
+    if issubclass(cls, RateLimitWaitError):
+        return cls("traders.list\nwait", retry_after=2.0, limit=0.5)
     if issubclass(cls, APIError):
         return cls("follows.start", "80003", "Insufficient\nbalance", http_status=400)
     if issubclass(cls, ResponseTooLargeError):

@@ -593,3 +593,32 @@ async def test_null_limiter_never_waits_but_honours_pause() -> None:
     await limiter.aclose()
     with pytest.raises(anyio.ClosedResourceError):
         await limiter.acquire(COPYTRADING_GROUP)
+
+
+# -- how long a new request would wait --------------------------------------------------------
+
+
+async def test_expected_wait_counts_the_bucket_and_the_queue() -> None:
+    limiter, clock = make({"g": RateLimit.per_second(10)})
+    assert limiter.expected_wait("g") == 0
+    assert await immediate(limiter, "g") == 0
+    assert limiter.expected_wait("g") == pytest.approx(0.1)
+    record: Record = []
+    async with anyio.create_task_group() as tg:
+        await start_in_order(tg, limiter, clock, [("a", "g"), ("b", "g")], record)
+        # Two waiters queue behind the empty bucket: a third would be served after them.
+        assert limiter.expected_wait("g") == pytest.approx(0.3)
+        assert limiter.expected_wait("other") == 0  # no bucket of its own, no global one
+        await clock.run_until_idle()
+
+
+async def test_expected_wait_sees_a_pause_and_the_global_bucket() -> None:
+    limiter, clock = make({}, global_limit=RateLimit.per_second(4))
+    assert await immediate(limiter, "g") == 0
+    assert limiter.expected_wait("g") == pytest.approx(0.25)
+    await limiter.pause(2.0)
+    assert limiter.expected_wait("g") == pytest.approx(2.0)
+    null = NullRateLimiter(clock=clock, sleep=clock.sleep)
+    assert null.expected_wait("g") == 0
+    await null.pause(1.5)
+    assert null.expected_wait("g") == pytest.approx(1.5)
