@@ -12,8 +12,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).parents[2]
 CHECKED = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests" / "typing").glob("check_*.py"))
 
@@ -23,7 +21,6 @@ def test_there_are_checks() -> None:
 
 
 def test_the_public_api_type_checks_as_documented() -> None:
-    pytest.importorskip("mypy")
     result = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--warn-unused-ignores", *CHECKED],
         cwd=ROOT,
