@@ -16,9 +16,9 @@ a fifth faster. Anything else is built through its ``__init__``.
 
 Why it stays: ``python benchmarks/bench_decoding.py`` times the client's decoding with these
 functions and with cattrs' own generated ones (``make_dict_structure_fn``) for the same
-records. Over seven runs on the project's 2-core VM (shared, so the figures move): 2.7-3.0 µs
-per history record with them, 4.2-4.4 µs without (1.47-1.53x the time), which is 1.29-1.43x
-msgspec against 1.93-2.09x: without this module the decoding target of 1.5x msgspec is missed.
+records. In two full benchmark runs on the project's 2-core VM: 3.10-3.15 µs per history record
+with them, 4.71-4.78 µs without (1.52x the time), which is 1.40-1.41x msgspec against
+2.13-2.15x: without this module the decoding target of 1.5x msgspec is missed.
 """
 
 from __future__ import annotations
