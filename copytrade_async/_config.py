@@ -18,6 +18,7 @@ __all__ = [
     "Credentials",
     "RequestEvent",
     "RequestHook",
+    "attempt_deadline",
 ]
 
 DEFAULT_BASE_URL = "https://api.bitget.com"
@@ -70,10 +71,10 @@ def _check_timeout(_: object, attribute: attrs.Attribute[Any], value: Any) -> No
 
 
 def _check_optional_wait(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None and value != 0:
-        check_positive(attribute.name, value)
-    elif value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-        raise ValueError(f"{attribute.name} must be a number of seconds or None, got {value!r}")
+    """None (wait however long), 0 (never wait), or a positive number of seconds."""
+    if value is None or (value == 0 and type(value) in (int, float)):
+        return
+    check_positive(attribute.name, value)
 
 
 def _check_locale(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -96,6 +97,20 @@ def _check_positive(_: object, attribute: attrs.Attribute[Any], value: Any) -> N
 
 def _check_whole(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     check_whole(attribute.name, value)
+
+
+def attempt_deadline(timeout: float | httpx.Timeout | None) -> float | None:
+    """The deadline of a whole attempt for the client's ``timeout``: the number itself, or the
+    longest phase of an ``httpx.Timeout`` (None, no deadline, when a phase has no limit or
+    ``timeout`` is None)."""
+    if timeout is None:
+        return None
+    if not isinstance(timeout, httpx.Timeout):
+        return float(timeout)
+    phases = (timeout.connect, timeout.read, timeout.write, timeout.pool)
+    if any(phase is None for phase in phases):
+        return None
+    return max(phase for phase in phases if phase is not None)
 
 
 #: The largest body read (16 MiB): a 100-record page is about 30 KB.
@@ -126,11 +141,14 @@ class ClientOptions:
     )
     #: ``timeout`` as httpx wants it, built once rather than per request.
     httpx_timeout: httpx.Timeout = attrs.field(init=False, repr=False, eq=False)
+    #: Seconds one whole attempt may take (see :func:`attempt_deadline`), None for no limit.
+    attempt_deadline: float | None = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         timeout = self.timeout
         built = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         object.__setattr__(self, "httpx_timeout", built)
+        object.__setattr__(self, "attempt_deadline", attempt_deadline(timeout))
 
 
 @attrs.frozen

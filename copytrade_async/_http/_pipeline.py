@@ -42,7 +42,7 @@ from ._hooks import HOOK_TIMEOUT, run_hook
 from ._redact import ACTIVE, Redactor, install_log_filter, scrub
 from ._retry import RetryDecision, decide, request_retrying
 from ._signing import EMPTY_QUERY, Query, Signer
-from ._transport import RawResponse, Transport, attempt_deadline
+from ._transport import RawResponse, Transport
 
 __all__ = ["RequestPipeline"]
 
@@ -90,15 +90,13 @@ class _Call:
 class _Request:
     """What one logical call sends, worked out once for all its attempts."""
 
-    __slots__ = ("body", "body_text", "deadline", "endpoint", "options", "query", "url")
+    __slots__ = ("body", "body_text", "endpoint", "options", "query", "url")
 
     def __init__(
         self, endpoint: Endpoint, options: ClientOptions, query: Query, body_text: str
     ) -> None:
         self.endpoint = endpoint
         self.options = options
-        #: Seconds each attempt may take in all (connect, send, headers, body).
-        self.deadline = attempt_deadline(options.timeout)
         #: Signed decoded, sent encoded (see :mod:`._signing`).
         self.query = query.signed
         self.body_text = body_text
@@ -322,7 +320,7 @@ class RequestPipeline:
             headers,
             request.body,
             options.httpx_timeout,
-            deadline=request.deadline,
+            deadline=options.attempt_deadline,
             max_bytes=options.max_response_bytes,
         )
         return status, response_headers, content, sent_ms, clock.local_ms()

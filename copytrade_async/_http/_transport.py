@@ -23,8 +23,8 @@ Both bound every attempt the same way:
 
 * **Time**: besides httpx's per-phase timeouts (each connect, each read, each write, the wait
   for a pooled connection), one deadline for the whole attempt: getting a connection, sending,
-  the headers and the whole body together (:func:`attempt_deadline`). A server that drips its
-  answer a byte at a time gets :class:`APITimeoutError` at the deadline, with
+  the headers and the whole body together (``ClientOptions.attempt_deadline``). A server that
+  drips its answer a byte at a time gets :class:`APITimeoutError` at the deadline, with
   ``request_sent=True`` once the request went out.
 * **Memory**: the body is read in chunks and no further than ``max_bytes`` (decoded: a gzip
   bomb stops there too); a ``Content-Length`` above it fails at once, before the body is read.
@@ -50,7 +50,6 @@ __all__ = [
     "RawResponse",
     "Transport",
     "TransportName",
-    "attempt_deadline",
     "connection_error",
     "declared_length",
     "encoding_error",
@@ -145,17 +144,3 @@ async def read_capped(
             raise ResponseTooLargeError(endpoint, limit=max_bytes, http_status=http_status)
         parts.append(chunk)
     return b"".join(parts)
-
-
-def attempt_deadline(timeout: float | httpx.Timeout | None) -> float | None:
-    """The deadline of a whole attempt for the client's ``timeout``: the number itself, or the
-    longest phase of an ``httpx.Timeout`` (None, no deadline, when a phase has no limit or
-    ``timeout`` is None)."""
-    if timeout is None:
-        return None
-    if not isinstance(timeout, httpx.Timeout):
-        return float(timeout)
-    phases = (timeout.connect, timeout.read, timeout.write, timeout.pool)
-    if any(phase is None for phase in phases):
-        return None
-    return max(phase for phase in phases if phase is not None)

@@ -14,6 +14,8 @@ from typing import Any
 
 import attrs
 
+from .. import to_decimal
+
 __all__ = [
     "DEMO_CREDENTIALS",
     "LIVE_CREDENTIALS",
@@ -64,18 +66,11 @@ SANDBOX_PASSPHRASE = LIVE_CREDENTIALS.passphrase
 
 
 def to_deposit(value: Decimal | int | str) -> Decimal:
-    """A deposit as a Decimal: a ``Decimal``, an ``int`` or a decimal string, finite and at
-    least 0. Floats are refused, as the client refuses them for money."""
-    if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
-        raise ValueError(
-            f"deposit must be a Decimal, an int or a decimal string, not {type(value).__name__}"
-        )
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(value)
-    except ArithmeticError:
-        raise ValueError("deposit must be a decimal number") from None
-    if not amount.is_finite() or amount < 0:
-        raise ValueError("deposit must be a finite amount, at least 0")
+    """A deposit as a Decimal, by the client's own rule for money (:func:`to_decimal`: floats
+    refused), and at least 0."""
+    amount = to_decimal("deposit", value)
+    if amount < 0:
+        raise ValueError(f"deposit must be at least 0, got {amount}")
     return amount
 
 

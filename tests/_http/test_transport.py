@@ -26,7 +26,7 @@ from copytrade_async import (
     HistoryOrder,
     OrderSide,
 )
-from copytrade_async._http._transport import attempt_deadline
+from copytrade_async._config import attempt_deadline
 from copytrade_async._http._transport_aiohttp import client_timeout
 
 from ..conftest import API_KEY, API_SECRET, PASSPHRASE, PREFIX, envelope
