@@ -19,6 +19,7 @@ from ._transport import (
     read_capped,
     timeout_error,
 )
+from ._transport_pooled import DEFAULT_POOLS, PooledTransport
 
 __all__ = ["HttpxTransport"]
 
@@ -47,12 +48,13 @@ class HttpxTransport:
 
     A client given to us is used through ``client.send(...)``, so everything it was set up
     with applies (auth, event hooks, mounts, proxies, cookies, mock transports). The client we
-    make ourselves has nothing of that to apply, so requests go straight to its connection
-    pool (``AsyncHTTPTransport.handle_async_request``, httpx's public transport API), with the
-    client's default headers: the same request on the wire, without the client's per-request
-    work (header and cookie merging, the auth and redirect loops, cookie extraction), about a
-    sixth of httpx's CPU per request. When the environment configures a proxy, our client is
-    used like a given one, so that httpx routes through the proxy.
+    make ourselves has nothing of that to apply, so requests go straight to its transport (a
+    :class:`~._transport_pooled.PooledTransport`, several small connection pools, through
+    ``handle_async_request``, httpx's public transport API), with the client's default headers:
+    the same request on the wire, without the client's per-request work (header and cookie
+    merging, the auth and redirect loops, cookie extraction), about a sixth of httpx's CPU per
+    request. When the environment configures a proxy, our client is
+    used like a given one (with httpx's single pool), so that httpx routes through the proxy.
 
     The whole attempt runs under one deadline (``asyncio.timeout`` under asyncio,
     ``anyio.fail_after`` under trio); the request body is a :class:`_SendProbe`, so a deadline
@@ -66,7 +68,7 @@ class HttpxTransport:
         client: httpx.AsyncClient,
         *,
         owned: bool,
-        pool: httpx.AsyncHTTPTransport | None = None,
+        pool: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.client = client
         self._owned = owned
@@ -74,14 +76,18 @@ class HttpxTransport:
         self._default_headers = dict(client.headers)
 
     @classmethod
-    def create(cls, *, timeout: httpx.Timeout, max_connections: int | None) -> HttpxTransport:
+    def create(
+        cls, *, timeout: httpx.Timeout, max_connections: int | None, pools: int = DEFAULT_POOLS
+    ) -> HttpxTransport:
         limits = httpx.Limits(
             max_connections=max_connections, max_keepalive_connections=max_connections
         )
         if urllib.request.getproxies():
             client = httpx.AsyncClient(timeout=timeout, follow_redirects=False, limits=limits)
             return cls(client, owned=True)
-        pool = httpx.AsyncHTTPTransport(limits=limits)  # what AsyncClient would make
+        # Several small pools rather than one (see ._transport_pooled): one pool's cost per
+        # request grows with the connections in use.
+        pool = PooledTransport(pools=pools, limits=limits)
         client = httpx.AsyncClient(timeout=timeout, follow_redirects=False, transport=pool)
         return cls(client, owned=True, pool=pool)
 

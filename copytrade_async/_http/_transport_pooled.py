@@ -1,0 +1,159 @@
+"""An httpx transport that spreads requests over several small connection pools.
+
+httpcore's connection pool re-examines every connection it holds for every request it assigns
+(``AsyncConnectionPool._assign_requests_to_connections`` asks each one ``has_expired()``,
+``is_idle()``, ``is_available()``), and does so for every queued request, so the cost of one
+request grows with the connections in use and the requests waiting (encode/httpx#3215): one
+``httpx.AsyncClient`` does fewer requests per second at 32 in flight than at 1.
+
+:class:`PooledTransport` is an ``httpx.AsyncBaseTransport`` (httpx's public transport seam)
+made of ``pools`` ordinary ``httpx.AsyncHTTPTransport``\\ s. Each request goes to the pool with
+the fewest requests in flight (the first of them on a tie, so one request at a time keeps
+reusing one warm connection), and counts as in flight until its response is closed. Each pool
+then walks only its own few connections. The limits are the whole transport's:
+``max_connections`` and ``max_keepalive_connections`` are split across the pools (the shares
+add up to the totals), so it never opens more connections than an ``AsyncHTTPTransport`` with
+the same ``httpx.Limits`` would. With fewer connections allowed than pools, there are as many
+pools as connections.
+
+Use it for a client we make (the default) or in your own ``httpx.AsyncClient`` through
+:func:`pooled_http_client` (or ``httpx.AsyncClient(transport=PooledTransport(...))``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+
+__all__ = ["DEFAULT_POOLS", "PooledTransport", "pooled_http_client"]
+
+#: Pools per transport. Measured with ``benchmarks/bench_pools.py``: at 32 and 256 in flight
+#: through 64 connections, 8 pools did 2.2-2.6x the requests per second of one pool and as
+#: well as 16 or 32, and at 1 in flight the same as one pool.
+DEFAULT_POOLS = 8
+
+
+def _shares(total: int | None, parts: int) -> list[int | None]:
+    """``total`` split into ``parts`` whole shares that add up to it (None: no limit)."""
+    if total is None:
+        return [None] * parts
+    base, extra = divmod(total, parts)
+    return [base + (1 if i < extra else 0) for i in range(parts)]
+
+
+class _CountedStream(httpx.AsyncByteStream):
+    """A response body that gives its pool's slot back when it is closed (once)."""
+
+    __slots__ = ("_busy", "_index", "_open", "_stream")
+
+    def __init__(self, stream: httpx.AsyncByteStream, busy: list[int], index: int) -> None:
+        self._stream = stream
+        self._busy = busy
+        self._index = index
+        self._open = True
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._stream:
+            yield chunk
+
+    async def aclose(self) -> None:
+        if self._open:
+            self._open = False
+            self._busy[self._index] -= 1
+        await self._stream.aclose()
+
+
+class PooledTransport(httpx.AsyncBaseTransport):
+    """``pools`` ``httpx.AsyncHTTPTransport``\\ s behind one transport; each request goes to
+    the least busy (see the module docs).
+
+    ``limits`` are the whole transport's (httpx's default: 100 connections, 20 kept alive);
+    every other keyword (``verify``, ``cert``, ``http2``, ``proxy``, ``retries``,
+    ``socket_options``, ...) is passed to each ``httpx.AsyncHTTPTransport`` as it is.
+    """
+
+    def __init__(
+        self,
+        *,
+        pools: int = DEFAULT_POOLS,
+        limits: httpx.Limits | None = None,
+        **transport_options: Any,
+    ) -> None:
+        if isinstance(pools, bool) or not isinstance(pools, int) or pools < 1:
+            raise ValueError(f"pools must be a whole number >= 1, got {pools!r}")
+        limits = limits if limits is not None else httpx.Limits(max_connections=100)
+        total = limits.max_connections
+        if total is not None:
+            pools = max(1, min(pools, total))
+        connections = _shares(total, pools)
+        keepalive = _shares(limits.max_keepalive_connections, pools)
+        self._pools = [
+            httpx.AsyncHTTPTransport(
+                limits=httpx.Limits(
+                    max_connections=connections[i],
+                    max_keepalive_connections=keepalive[i],
+                    keepalive_expiry=limits.keepalive_expiry,
+                ),
+                **transport_options,
+            )
+            for i in range(pools)
+        ]
+        self._busy = [0] * pools
+        self._closed = False
+
+    @property
+    def pools(self) -> tuple[httpx.AsyncHTTPTransport, ...]:
+        """The pools, in order."""
+        return tuple(self._pools)
+
+    @property
+    def in_flight(self) -> tuple[int, ...]:
+        """Requests in flight per pool: sent, and their responses not yet closed."""
+        return tuple(self._busy)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._closed:
+            raise RuntimeError("the PooledTransport is closed")
+        busy = self._busy
+        index = busy.index(min(busy))
+        busy[index] += 1
+        try:
+            response = await self._pools[index].handle_async_request(request)
+        except BaseException:
+            busy[index] -= 1
+            raise
+        stream = response.stream
+        assert isinstance(stream, httpx.AsyncByteStream)
+        response.stream = _CountedStream(stream, busy, index)
+        return response
+
+    async def aclose(self) -> None:
+        """Close every pool (and every connection in it); idempotent."""
+        self._closed = True
+        for pool in self._pools:
+            await pool.aclose()
+
+
+def pooled_http_client(
+    *,
+    pools: int = DEFAULT_POOLS,
+    limits: httpx.Limits | None = None,
+    transport_options: dict[str, Any] | None = None,
+    **client_options: Any,
+) -> httpx.AsyncClient:
+    """An ``httpx.AsyncClient`` whose requests go through a :class:`PooledTransport`: the one
+    to share between many ``AsyncCopyTradeClient``\\ s (``http_client=``) or with your web app.
+
+    ``client_options`` go to ``httpx.AsyncClient`` (``timeout``, ``headers``, ``event_hooks``,
+    ...), ``transport_options`` to each pool's ``httpx.AsyncHTTPTransport`` (``verify``,
+    ``proxy``, ...). As with any client given to ``AsyncCopyTradeClient``, you close it.
+    """
+    if "transport" in client_options or "mounts" in client_options:
+        raise ValueError(
+            "pooled_http_client makes its own transport: build httpx.AsyncClient("
+            "transport=PooledTransport(...)) yourself to add mounts"
+        )
+    transport = PooledTransport(pools=pools, limits=limits, **(transport_options or {}))
+    return httpx.AsyncClient(transport=transport, **client_options)
