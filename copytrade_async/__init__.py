@@ -41,6 +41,7 @@ from ._exceptions import (
     ResponseValidationError,
     ServerError,
 )
+from ._http import PooledTransport, pooled_http_client
 from ._records import (
     Follow,
     FollowSettings,
@@ -133,6 +134,7 @@ __all__ = [
     "OrderStatus",
     "Page",
     "PaginationError",
+    "PooledTransport",
     "Position",
     "PositionSide",
     "RateLimit",
@@ -162,6 +164,7 @@ __all__ = [
     "check_positive",
     "check_whole",
     "fleet_share",
+    "pooled_http_client",
     "to_decimal",
 ]
 

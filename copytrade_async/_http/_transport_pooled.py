@@ -16,23 +16,57 @@ add up to the totals), so it never opens more connections than an ``AsyncHTTPTra
 the same ``httpx.Limits`` would. With fewer connections allowed than pools, there are as many
 pools as connections.
 
+With a connection limit, at most ``max_connections`` requests are handed to the pools at once;
+the others wait their turn in one FIFO queue of our own (an ``anyio.Semaphore``: a wait costs
+the same however many wait), not in httpcore's queue, which is walked again for every
+connection that frees up. That wait is bounded by the request's ``pool`` timeout, as httpcore's
+would be, and ends the same way: ``httpx.PoolTimeout``. Then the least busy pool always has a
+free connection.
+
 Use it for a client we make (the default) or in your own ``httpx.AsyncClient`` through
 :func:`pooled_http_client` (or ``httpx.AsyncClient(transport=PooledTransport(...))``).
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import ssl
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio
 import httpx
+from sniffio import current_async_library
 
 __all__ = ["DEFAULT_POOLS", "PooledTransport", "pooled_http_client"]
 
-#: Pools per transport. Measured with ``benchmarks/bench_pools.py``: at 32 and 256 in flight
-#: through 64 connections, 8 pools did 2.2-2.6x the requests per second of one pool and as
-#: well as 16 or 32, and at 1 in flight the same as one pool.
-DEFAULT_POOLS = 8
+#: Pools per transport. Measured with ``benchmarks/bench_pools.py`` (64 connections, client CPU
+#: per request): one pool costs 4x at 32 in flight and 10x at 256 what it costs at 1; 16 pools
+#: cost the same at 1, less at 32 (0.9x) and 1.2x at 256, where 8 pools cost 1.7x and 32 or 64
+#: pools no less than 16.
+DEFAULT_POOLS = 16
+
+
+@functools.cache
+def _default_ssl_context() -> ssl.SSLContext:
+    """httpx's default context (certifi's CAs, ``SSL_CERT_FILE``/``SSL_CERT_DIR`` as found
+    the first time), made once per process: making one reads the CA bundle (about 60 ms of
+    CPU), which each ``httpx.AsyncHTTPTransport`` would otherwise do for itself."""
+    return httpx.create_ssl_context()
+
+
+def _ssl_context(options: dict[str, Any]) -> ssl.SSLContext:
+    """The one context all pools share, from (and taken out of) ``verify``, ``cert`` and
+    ``trust_env`` in ``options``."""
+    verify = options.pop("verify", True)
+    cert = options.pop("cert", None)
+    trust_env = options.pop("trust_env", True)
+    if isinstance(verify, ssl.SSLContext):
+        return verify
+    if verify is True and cert is None and trust_env is True:
+        return _default_ssl_context()
+    return httpx.create_ssl_context(verify=verify, cert=cert, trust_env=trust_env)
 
 
 def _shares(total: int | None, parts: int) -> list[int | None]:
@@ -46,12 +80,19 @@ def _shares(total: int | None, parts: int) -> list[int | None]:
 class _CountedStream(httpx.AsyncByteStream):
     """A response body that gives its pool's slot back when it is closed (once)."""
 
-    __slots__ = ("_busy", "_index", "_open", "_stream")
+    __slots__ = ("_busy", "_gate", "_index", "_open", "_stream")
 
-    def __init__(self, stream: httpx.AsyncByteStream, busy: list[int], index: int) -> None:
+    def __init__(
+        self,
+        stream: httpx.AsyncByteStream,
+        busy: list[int],
+        index: int,
+        gate: anyio.Semaphore | None,
+    ) -> None:
         self._stream = stream
         self._busy = busy
         self._index = index
+        self._gate = gate
         self._open = True
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
@@ -62,6 +103,8 @@ class _CountedStream(httpx.AsyncByteStream):
         if self._open:
             self._open = False
             self._busy[self._index] -= 1
+            if self._gate is not None:
+                self._gate.release()
         await self._stream.aclose()
 
 
@@ -70,8 +113,10 @@ class PooledTransport(httpx.AsyncBaseTransport):
     the least busy (see the module docs).
 
     ``limits`` are the whole transport's (httpx's default: 100 connections, 20 kept alive);
-    every other keyword (``verify``, ``cert``, ``http2``, ``proxy``, ``retries``,
-    ``socket_options``, ...) is passed to each ``httpx.AsyncHTTPTransport`` as it is.
+    every other keyword (``http2``, ``proxy``, ``retries``, ``socket_options``, ...) is passed
+    to each ``httpx.AsyncHTTPTransport`` as it is, except ``verify``, ``cert`` and
+    ``trust_env``, which make one SSL context that all pools share (with none of them given,
+    one default context for the whole process).
     """
 
     def __init__(
@@ -89,6 +134,8 @@ class PooledTransport(httpx.AsyncBaseTransport):
             pools = max(1, min(pools, total))
         connections = _shares(total, pools)
         keepalive = _shares(limits.max_keepalive_connections, pools)
+        options = dict(transport_options)
+        context = _ssl_context(options)
         self._pools = [
             httpx.AsyncHTTPTransport(
                 limits=httpx.Limits(
@@ -96,11 +143,13 @@ class PooledTransport(httpx.AsyncBaseTransport):
                     max_keepalive_connections=keepalive[i],
                     keepalive_expiry=limits.keepalive_expiry,
                 ),
-                **transport_options,
+                verify=context,
+                **options,
             )
             for i in range(pools)
         ]
         self._busy = [0] * pools
+        self._gate = None if total is None else anyio.Semaphore(total, fast_acquire=True)
         self._closed = False
 
     @property
@@ -116,6 +165,9 @@ class PooledTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self._closed:
             raise RuntimeError("the PooledTransport is closed")
+        gate = self._gate
+        if gate is not None:
+            await self._admit(gate, request)
         busy = self._busy
         index = busy.index(min(busy))
         busy[index] += 1
@@ -123,11 +175,35 @@ class PooledTransport(httpx.AsyncBaseTransport):
             response = await self._pools[index].handle_async_request(request)
         except BaseException:
             busy[index] -= 1
+            if gate is not None:
+                gate.release()
             raise
         stream = response.stream
         assert isinstance(stream, httpx.AsyncByteStream)
-        response.stream = _CountedStream(stream, busy, index)
+        response.stream = _CountedStream(stream, busy, index, gate)
         return response
+
+    @staticmethod
+    async def _admit(gate: anyio.Semaphore, request: httpx.Request) -> None:
+        """Wait for a connection's turn, within the request's ``pool`` timeout."""
+        try:
+            gate.acquire_nowait()
+            return
+        except anyio.WouldBlock:
+            pass
+        timeouts = request.extensions.get("timeout")
+        pool = timeouts.get("pool") if isinstance(timeouts, dict) else None
+        try:
+            if current_async_library() == "asyncio":  # the same bound, at a third the cost
+                async with asyncio.timeout(pool):
+                    await gate.acquire()
+            else:
+                with anyio.fail_after(pool):
+                    await gate.acquire()
+        except TimeoutError as exc:
+            raise httpx.PoolTimeout(
+                f"no connection became free within {pool} s", request=request
+            ) from exc
 
     async def aclose(self) -> None:
         """Close every pool (and every connection in it); idempotent."""
