@@ -39,6 +39,8 @@ def pin(pid: int) -> str:
 
 #: What :func:`serve` did about cores, for the benchmarks to print.
 PINNING = {"last": "not started"}
+#: The process id of the server :func:`serve` runs now.
+SERVED = {"pid": 0}
 
 
 @contextlib.contextmanager
@@ -53,6 +55,7 @@ def serve(*args: str, script: str = "_server.py") -> Iterator[str]:
     )
     previous = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
     PINNING["last"] = pin(proc.pid)
+    SERVED["pid"] = proc.pid
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
