@@ -41,7 +41,7 @@ from ._exceptions import (
     ResponseValidationError,
     ServerError,
 )
-from ._http import PooledTransport, pooled_http_client
+from ._http import PooledAsyncClient, PooledTransport, pooled_http_client
 from ._records import (
     Follow,
     FollowSettings,
@@ -134,6 +134,7 @@ __all__ = [
     "OrderStatus",
     "Page",
     "PaginationError",
+    "PooledAsyncClient",
     "PooledTransport",
     "Position",
     "PositionSide",

@@ -27,7 +27,7 @@ from ._retry import build_retry_template
 from ._transport import Transport, TransportName
 from ._transport_factory import create_transport
 from ._transport_httpx import HttpxTransport
-from ._transport_pooled import PooledTransport, pooled_http_client
+from ._transport_pooled import PooledAsyncClient, PooledTransport, pooled_http_client
 
 __all__ = [
     "FOLLOW",
@@ -40,6 +40,7 @@ __all__ = [
     "Endpoint",
     "Envelope",
     "HttpxTransport",
+    "PooledAsyncClient",
     "PooledTransport",
     "RequestPipeline",
     "RetrySafety",

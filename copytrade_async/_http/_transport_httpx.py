@@ -19,7 +19,7 @@ from ._transport import (
     read_capped,
     timeout_error,
 )
-from ._transport_pooled import DEFAULT_POOLS, PooledTransport
+from ._transport_pooled import DEFAULT_POOLS, PooledAsyncClient, PooledTransport
 
 __all__ = ["HttpxTransport"]
 
@@ -43,6 +43,21 @@ class _SendProbe(httpx.AsyncByteStream):
             yield self._body
 
 
+def _as_is(client: httpx.AsyncClient) -> bool:
+    """Whether ``client.send()`` would send our request unchanged but for the client's default
+    headers: open, and no auth, event hooks, cookies or default query parameters (checked per
+    request: they can be set at any time). Its URL is absolute, so ``base_url`` plays no part."""
+    hooks = client.event_hooks
+    return not (
+        client.is_closed
+        or client.auth is not None
+        or hooks["request"]
+        or hooks["response"]
+        or client.cookies
+        or client.params
+    )
+
+
 class HttpxTransport:
     """Requests through an ``httpx.AsyncClient``.
 
@@ -55,6 +70,9 @@ class HttpxTransport:
     merging, the auth and redirect loops, cookie extraction), about a sixth of httpx's CPU per
     request. When the environment configures a proxy, our client is
     used like a given one (with httpx's single pool), so that httpx routes through the proxy.
+    A shared client made by :func:`~._transport_pooled.pooled_http_client` takes the same
+    short cut (with its current default headers) while nothing else would apply: no auth,
+    event hooks, cookies or default query parameters; with any of those, ``client.send()``.
 
     The whole attempt runs under one deadline (``asyncio.timeout`` under asyncio,
     ``anyio.fail_after`` under trio); the request body is a :class:`_SendProbe`, so a deadline
@@ -74,6 +92,9 @@ class HttpxTransport:
         self._owned = owned
         self._pool = pool
         self._default_headers = dict(client.headers)
+        # A shared client from pooled_http_client(): its transport is reachable without httpx's
+        # private attributes, and it has no mounts (see _as_is).
+        self._shared = client.pooled_transport if isinstance(client, PooledAsyncClient) else None
 
     @classmethod
     def create(
@@ -103,15 +124,21 @@ class HttpxTransport:
         deadline: float | None,
         max_bytes: int,
     ) -> RawResponse:
-        if self._pool is None:
-            request = self.client.build_request(
+        client, pool = self.client, self._pool
+        if pool is not None:
+            merged = {**self._default_headers, **headers}
+        elif self._shared is not None and _as_is(client):
+            pool = self._shared
+            merged = {**client.headers, **headers}
+        if pool is None:
+            request = client.build_request(
                 method, url, content=body, headers=headers, timeout=timeouts
             )
         else:
             request = httpx.Request(
                 method,
                 url,
-                headers={**self._default_headers, **headers},
+                headers=merged,
                 content=body,
                 extensions={"timeout": timeouts.as_dict()},
             )
@@ -119,9 +146,9 @@ class HttpxTransport:
         try:
             if current_async_library() == "asyncio":  # the same deadline, at a third the cost
                 async with asyncio.timeout(deadline):
-                    return await self._exchange(request, endpoint, max_bytes)
+                    return await self._exchange(request, endpoint, max_bytes, pool)
             with anyio.fail_after(deadline):
-                return await self._exchange(request, endpoint, max_bytes)
+                return await self._exchange(request, endpoint, max_bytes, pool)
         except TimeoutError as exc:  # the deadline of the whole attempt
             raise timeout_error(endpoint, exc, request_sent=probe.started) from exc
         except httpx.TimeoutException as exc:
@@ -133,12 +160,19 @@ class HttpxTransport:
         except httpx.DecodingError as exc:  # decoded before the response came back to us
             raise encoding_error(endpoint, exc, http_status=None) from exc
 
-    async def _exchange(self, request: httpx.Request, endpoint: str, max_bytes: int) -> RawResponse:
-        """Send ``request`` and read the decoded body, no further than ``max_bytes``."""
-        if self._pool is None:
+    async def _exchange(
+        self,
+        request: httpx.Request,
+        endpoint: str,
+        max_bytes: int,
+        pool: httpx.AsyncBaseTransport | None,
+    ) -> RawResponse:
+        """Send ``request`` (straight to ``pool`` when given) and read the decoded body, no
+        further than ``max_bytes``."""
+        if pool is None:
             response = await self.client.send(request, stream=True, follow_redirects=False)
         else:
-            response = await self._pool.handle_async_request(request)
+            response = await pool.handle_async_request(request)
         headers = response.headers
         status = response.status_code
         try:

@@ -39,7 +39,7 @@ import anyio
 import httpx
 from sniffio import current_async_library
 
-__all__ = ["DEFAULT_POOLS", "PooledTransport", "pooled_http_client"]
+__all__ = ["DEFAULT_POOLS", "PooledAsyncClient", "PooledTransport", "pooled_http_client"]
 
 #: Pools per transport. Measured with ``benchmarks/bench_pools.py`` (64 connections, client CPU
 #: per request): one pool costs 4x at 32 in flight and 10x at 256 what it costs at 1; 16 pools
@@ -212,13 +212,25 @@ class PooledTransport(httpx.AsyncBaseTransport):
             await pool.aclose()
 
 
+class PooledAsyncClient(httpx.AsyncClient):
+    """The ``httpx.AsyncClient`` that :func:`pooled_http_client` makes: an ordinary one, whose
+    :class:`PooledTransport` is :attr:`pooled_transport`. Our clients sharing it send straight
+    to that transport while the client has nothing of its own to add to a request (no auth,
+    event hooks, cookies or default query parameters), as they do through the client they
+    make themselves."""
+
+    def __init__(self, *, pooled_transport: PooledTransport, **client_options: Any) -> None:
+        super().__init__(transport=pooled_transport, **client_options)
+        self.pooled_transport = pooled_transport
+
+
 def pooled_http_client(
     *,
     pools: int = DEFAULT_POOLS,
     limits: httpx.Limits | None = None,
     transport_options: dict[str, Any] | None = None,
     **client_options: Any,
-) -> httpx.AsyncClient:
+) -> PooledAsyncClient:
     """An ``httpx.AsyncClient`` whose requests go through a :class:`PooledTransport`: the one
     to share between many ``AsyncCopyTradeClient``\\ s (``http_client=``) or with your web app.
 
@@ -232,4 +244,4 @@ def pooled_http_client(
             "transport=PooledTransport(...)) yourself to add mounts"
         )
     transport = PooledTransport(pools=pools, limits=limits, **(transport_options or {}))
-    return httpx.AsyncClient(transport=transport, **client_options)
+    return PooledAsyncClient(pooled_transport=transport, **client_options)

@@ -9,6 +9,7 @@ import asyncio
 import json
 import random
 from collections.abc import AsyncIterator
+from typing import Any
 
 import anyio
 import httpx
@@ -17,6 +18,7 @@ import pytest
 from copytrade_async import (
     AsyncCopyTradeClient,
     CopyTradeError,
+    PooledAsyncClient,
     PooledTransport,
     pooled_http_client,
 )
@@ -35,6 +37,7 @@ class KeepAliveServer:
         self.requests = 0
         self.latency = 0.0
         self.statuses: list[int] = []
+        self.headers: list[dict[str, str]] = []  # of each request, names in lower case
         self.url = ""
         self.none_open = asyncio.Event()
 
@@ -46,10 +49,13 @@ class KeepAliveServer:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
                 length = 0
-                for line in head.decode("latin-1").split("\r\n"):
+                seen: dict[str, str] = {}
+                for line in head.decode("latin-1").split("\r\n")[1:]:
                     name, _, value = line.partition(":")
+                    seen[name.strip().lower()] = value.strip()
                     if name.strip().lower() == "content-length":
                         length = int(value)
+                self.headers.append(seen)
                 await reader.readexactly(length)
                 self.requests += 1
                 status = self.statuses.pop(0) if self.statuses else 200
@@ -260,3 +266,43 @@ async def test_our_default_client_sends_through_pools(keepalive: KeepAliveServer
         assert results == [[]] * 40
         assert keepalive.most_open <= 8
     assert await all_closed(keepalive)
+
+
+async def test_a_shared_pooled_client_is_used_as_is_or_through_send(
+    keepalive: KeepAliveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without auth, hooks, cookies or params, a pooled_http_client's requests skip
+    ``client.send()`` (the same request on the wire, its default headers included); with an
+    event hook, they go through ``client.send()`` so that the hook runs."""
+    sent: list[httpx.Request] = []
+    real_send = httpx.AsyncClient.send
+
+    async def counting_send(self: httpx.AsyncClient, request: httpx.Request, **kw: Any) -> Any:
+        sent.append(request)
+        return await real_send(self, request, **kw)
+
+    monkeypatch.setattr(httpx.AsyncClient, "send", counting_send)
+    hooked: list[str] = []
+
+    async def hook(request: httpx.Request) -> None:
+        hooked.append(request.headers["x-app"])
+
+    async with pooled_http_client(headers={"x-app": "backend"}) as shared:
+        assert isinstance(shared, PooledAsyncClient)
+        async with AsyncCopyTradeClient(
+            api_key=API_KEY,
+            api_secret=API_SECRET,
+            passphrase=PASSPHRASE,
+            base_url=keepalive.url,
+            http_client=shared,
+            rate_limits=None,
+        ) as client:
+            assert await client.follows.positions("1") == []
+            assert sent == []
+            assert keepalive.headers[-1]["x-app"] == "backend"
+            assert keepalive.headers[-1]["access-key"] == API_KEY
+            shared.event_hooks = {"request": [hook], "response": []}
+            assert await client.follows.positions("2") == []
+            assert len(sent) == 1 and hooked == ["backend"]
+            assert keepalive.headers[-1]["x-app"] == "backend"
+        assert shared.pooled_transport.in_flight == (0,) * 16
