@@ -128,7 +128,8 @@ class PooledTransport(httpx.AsyncBaseTransport):
     ) -> None:
         if isinstance(pools, bool) or not isinstance(pools, int) or pools < 1:
             raise ValueError(f"pools must be a whole number >= 1, got {pools!r}")
-        limits = limits if limits is not None else httpx.Limits(max_connections=100)
+        if limits is None:  # httpx's default
+            limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
         total = limits.max_connections
         if total is not None:
             pools = max(1, min(pools, total))

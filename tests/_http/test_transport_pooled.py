@@ -118,7 +118,9 @@ def test_pools_follow_the_limits() -> None:
     sizes = [pool._pool._max_connections for pool in transport.pools]  # type: ignore[attr-defined]
     kept = [pool._pool._max_keepalive_connections for pool in transport.pools]  # type: ignore[attr-defined]
     assert sizes == [1, 1, 1, 1, 1] and sum(kept) == 3
-    assert len(PooledTransport(pools=4).pools) == 4
+    default = PooledTransport(pools=4)  # httpx's default limits: 100 connections, 20 kept
+    assert [p._pool._max_connections for p in default.pools] == [25] * 4  # type: ignore[attr-defined]
+    assert [p._pool._max_keepalive_connections for p in default.pools] == [5] * 4  # type: ignore[attr-defined]
     for wrong in (0, -1, 1.5, True):
         with pytest.raises(ValueError, match="pools"):
             PooledTransport(pools=wrong)  # type: ignore[arg-type]
