@@ -97,7 +97,7 @@ async def keepalive() -> AsyncIterator[KeepAliveServer]:
 @pytest.mark.parametrize(
     ("total", "parts", "expected"),
     [
-        (64, 16, [4] * 16),
+        (64, 32, [2] * 32),
         (100, 16, [7, 7, 7, 7] + [6] * 12),
         (5, 5, [1] * 5),
         (10, 3, [4, 3, 3]),
@@ -263,7 +263,7 @@ async def test_our_default_client_sends_through_pools(keepalive: KeepAliveServer
     ) as client:
         transport = client.http_client._transport
         assert isinstance(transport, PooledTransport)
-        assert len(transport.pools) == 8  # 16 pools by default, no more than the connections
+        assert len(transport.pools) == 8  # 32 pools by default, no more than the connections
         results = await asyncio.gather(*(client.follows.positions(str(i)) for i in range(40)))
         assert results == [[]] * 40
         assert keepalive.most_open <= 8
@@ -307,4 +307,4 @@ async def test_a_shared_pooled_client_is_used_as_is_or_through_send(
             assert await client.follows.positions("2") == []
             assert len(sent) == 1 and hooked == ["backend"]
             assert keepalive.headers[-1]["x-app"] == "backend"
-        assert shared.pooled_transport.in_flight == (0,) * 16
+        assert shared.pooled_transport.in_flight == (0,) * 32
