@@ -50,7 +50,10 @@ def _base_url(_ctx: click.Context, _param: click.Parameter, value: str | None) -
         raise click.BadParameter(
             f"the served sandbox's URL is needed: --url http://127.0.0.1:8765 (or {ENV_BASE_URL})"
         )
-    url = httpx.URL(value.strip())
+    try:
+        url = httpx.URL(value.strip())
+    except httpx.InvalidURL:
+        url = httpx.URL()
     if url.scheme not in {"http", "https"} or not url.host:
         raise click.BadParameter(f"{value!r} is not an http:// or https:// URL")
     return str(url).rstrip("/")
