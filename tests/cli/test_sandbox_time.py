@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -19,6 +20,7 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
 import pytest
@@ -145,6 +147,28 @@ def export(follow_id: str) -> list[dict[str, str]]:
     result = run_cli("history", "export", follow_id)
     assert result.exit_code == 0, result.stderr
     return list(csv.DictReader(io.StringIO(result.stdout)))
+
+
+def test_the_readme_shows_these_commands() -> None:
+    """The README's shell example of a manual clock: the commands the end-to-end test runs, each
+    of whose options the command line knows (a command and ``--help`` parse every option
+    first)."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    blocks = re.findall(r"^```sh\n(.*?)^```$", readme, re.M | re.S)
+    block = next(b for b in blocks if "--manual-clock" in b)
+    commands = [shlex.split(line.partition("#")[0]) for line in block.splitlines()]
+    assert [c[1:3] for c in commands] == [
+        ["sandbox", "serve"],
+        ["--json", "traders"],
+        ["follow", "start"],
+        ["sandbox", "advance"],
+        ["history", "export"],
+    ]
+    assert "--manual-clock" in commands[0] and "1d" in commands[3]
+    for command in commands:
+        assert command[0] == "copytrade"
+        result = run_cli(*command[1:], "--help")
+        assert result.exit_code == 0, (command, result.stderr)
 
 
 # ----- copytrade sandbox advance against a sandbox served from the test ----------------------
