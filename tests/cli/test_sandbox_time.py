@@ -93,6 +93,27 @@ def test_manual_clock_end_to_end(monkeypatch: pytest.MonkeyPatch) -> None:
             server.communicate(timeout=15)
 
 
+def test_serve_at_a_speed() -> None:
+    command = [sys.executable, "-m", "copytrade_async", "sandbox", "serve", "--port", "0"]
+    options = ["--speed", "1440", "--traders", "10", "--max-follows", "3"]
+    with subprocess.Popen(
+        [*command, *options], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as server:
+        assert server.stdout is not None
+        try:
+            printed = [server.stdout.readline().rstrip("\n") for _ in range(2)]
+            url = printed[0].rpartition(" at ")[2]
+            clock = admin(url, "GET", "time")
+        finally:
+            server.send_signal(signal.SIGINT)
+            server.communicate(timeout=15)
+    assert "10 traders, 3 follows per account" in printed[0], printed
+    assert printed[1] == (
+        "clock: 1440 simulated seconds per real second; history: every closed trade kept"
+    )
+    assert (clock["clock"], clock["speed"], clock["advances"]) == ("scaled", 1440, True)
+
+
 def _drive(url: str) -> None:
     start = admin(url, "GET", "time")
     assert (start["clock"], start["advances"]) == ("manual", True)
