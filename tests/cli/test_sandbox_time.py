@@ -95,7 +95,7 @@ def test_manual_clock_end_to_end(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_serve_at_a_speed() -> None:
     command = [sys.executable, "-m", "copytrade_async", "sandbox", "serve", "--port", "0"]
-    options = ["--speed", "1440", "--traders", "10", "--max-follows", "3"]
+    options = ["--speed", "1440", "--traders", "10", "--max-follows", "3", "--deposit", "2500.5"]
     with subprocess.Popen(
         [*command, *options], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     ) as server:
@@ -104,14 +104,16 @@ def test_serve_at_a_speed() -> None:
             printed = [server.stdout.readline().rstrip("\n") for _ in range(2)]
             url = printed[0].rpartition(" at ")[2]
             clock = admin(url, "GET", "time")
+            admin_account = admin(url, "GET", "account")["available"]
         finally:
             server.send_signal(signal.SIGINT)
             server.communicate(timeout=15)
-    assert "10 traders, 3 follows per account" in printed[0], printed
+    assert "10 traders, 3 follows per account, 2,500.5 USDT each," in printed[0], printed
     assert printed[1] == (
         "clock: 1440 simulated seconds per real second; history: every closed trade kept"
     )
     assert (clock["clock"], clock["speed"], clock["advances"]) == ("scaled", 1440, True)
+    assert admin_account == "2500.5"
 
 
 def _drive(url: str) -> None:
@@ -351,6 +353,10 @@ def test_manual_clock_and_speed_exclude_each_other() -> None:
         ("--history-retention-days", "36501"),
         ("--history-retention-days", "nan"),
         ("--history-retention-days", "inf"),
+        ("--deposit", "-1"),
+        ("--deposit", "lots"),
+        ("--deposit", "NaN"),
+        ("--deposit", "1e16"),
     ],
 )
 def test_clock_options_are_validated(option: str, value: str) -> None:
