@@ -16,8 +16,10 @@ import sys
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+import attrs
 import click
 
+from .. import to_decimal
 from ._context import ENV_API_KEY, ENV_API_SECRET, ENV_BASE_URL, ENV_DEMO, ENV_PASSPHRASE
 from ._errors import CliError
 from ._sandbox_time import advance
@@ -140,9 +142,10 @@ def serve(
         max_follows=max_follows,
         deposit=deposit,
         history_retention_days=history_retention_days,
-        # A clock of its own runs away from the clients' signing clock: no timestamp window.
-        timestamp_tolerance_ms=30_000 if isinstance(clock, WallClock) else None,
     )
+    if not isinstance(clock, WallClock):
+        # A clock of its own runs away from the clients' signing clock: no timestamp window.
+        config = attrs.evolve(config, timestamp_tolerance_ms=None)
     exchange = SandboxExchange(config, clock=clock)
     try:
         server = SandboxServer(exchange, host, port, log_level="warning")
@@ -187,8 +190,6 @@ def _clock(manual: bool, speed: float | None) -> tuple[SandboxClock, str]:
 
 
 def _deposit(value: str) -> Decimal:
-    from .. import to_decimal
-
     try:
         amount = to_decimal("--deposit", value.strip())
     except ValueError:
