@@ -99,8 +99,8 @@ def plain(value: Decimal | int) -> str:
     """A number as a person reads it: plain notation, every digit, no negative zero."""
     if isinstance(value, int):
         return str(value)
-    shown = format(value, "f")
-    return shown.removeprefix("-") if value.is_zero() else shown
+    digits = format(value, "f")
+    return digits.removeprefix("-") if value.is_zero() else digits
 
 
 def shown(name: str, value: Decimal | int) -> str:

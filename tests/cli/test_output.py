@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from copytrade_async import Follow, HistoryOrder, Position, Trader
-from copytrade_async._cli._output import print_fields, print_records
+from copytrade_async._cli._output import print_fields, print_records, shown
 from copytrade_async.sandbox import SandboxExchange
 
 from .helpers import json_of, run_cli, start_follow
@@ -231,3 +231,27 @@ def test_a_number_too_wide_for_any_layout_is_folded_not_cut(
         for cell in line.split("│")[2:3]
     )
     assert "9" * 40 in values and "…" not in values  # on two lines, every digit
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("total_profit", Decimal("-86944.79"), "-86944.79"),
+        ("profit", Decimal("1E+2"), "100"),
+        ("profit", Decimal("0E-8"), "0.00000000"),
+        ("profit", Decimal("-0.00"), "0.00"),
+        ("size", Decimal("1.5E-7"), "0.00000015"),
+        ("followers_count", 1234567, "1234567"),
+        ("win_rate", Decimal("0.6329"), "63.29%"),
+        ("win_rate", Decimal("0.6"), "60%"),
+        ("win_rate", Decimal("1"), "100%"),
+        ("win_rate", Decimal("0.12345"), "12.345%"),
+        ("max_drawdown", Decimal("62.80"), "62.80%"),
+        ("take_profit", Decimal("50"), "50%"),
+        ("stop_loss", Decimal("-0"), "0%"),
+        ("average_holding_time", Decimal("1.50"), "1.50 h"),
+        ("sharpe_ratio", Decimal("2.1"), "2.1"),
+    ],
+)
+def test_how_a_number_is_shown(name: str, value: Decimal | int, expected: str) -> None:
+    assert shown(name, value) == expected
