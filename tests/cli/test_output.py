@@ -101,6 +101,8 @@ def test_long_ids_survive_every_column_of_a_record(
     print_fields("Trader", traders[0])
     cells = cells_of(table_lines(capsys.readouterr().out, width))
     assert {t.trader_id for t in traders} | {follow.follow_id} <= cells
+    # Every amount and count, digit for digit (by hand: 0.61234 is 61.234%).
+    assert {"-1234567.12345678", "98765.4321", "61.234%", "123456", "1234", "1000.50"} <= cells
 
 
 def rows_of(lines: list[str]) -> list[list[str]]:
