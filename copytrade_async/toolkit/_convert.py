@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .. import to_decimal
+from .. import Amount, to_decimal
 
 __all__ = ["decimal_value", "optional_decimal"]
 
 
-def decimal_value(value: object) -> Decimal:
+def decimal_value(value: Amount) -> Decimal:
     """:func:`~copytrade_async.to_decimal` for an attrs field (a float is refused)."""
     return to_decimal("value", value)
 
 
-def optional_decimal(value: object) -> Decimal | None:
+def optional_decimal(value: Amount | None) -> Decimal | None:
     """:func:`decimal_value`, or None for None."""
     return None if value is None else decimal_value(value)

@@ -40,7 +40,7 @@ from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 
 import attrs
 
-from .. import TraderDetail, TraderStatistics, to_decimal
+from .. import Amount, TraderDetail, TraderStatistics, to_decimal
 
 __all__ = ["DEFAULT_WEIGHTS", "ScoreWeights", "TraderScore", "score_trader"]
 
@@ -50,14 +50,14 @@ _SCORE_QUANTUM = Decimal("0.01")
 _TANH_CLAMP = Decimal(40)  # tanh(40) is 1 to far beyond our 4 decimals
 
 
-def _weight(value: object) -> Decimal:
+def _weight(value: Amount) -> Decimal:
     number = to_decimal("weight", value)
     if number < 0:
         raise ValueError(f"a weight must not be negative, got {number}")
     return number
 
 
-def _positive(value: object) -> Decimal:
+def _positive(value: Amount) -> Decimal:
     number = to_decimal("scale", value)
     if number <= 0:
         raise ValueError(f"a scale must be greater than 0, got {number}")
@@ -135,7 +135,7 @@ def score_trader(
     trader: TraderDetail | TraderStatistics,
     *,
     weights: ScoreWeights = DEFAULT_WEIGHTS,
-    win_rate: object | None = None,
+    win_rate: Amount | None = None,
     trading_days: int | None = None,
     followers: int | None = None,
 ) -> TraderScore:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from decimal import ROUND_FLOOR, Context, Decimal, localcontext
 
-from .. import check_whole, to_decimal
+from .. import Amount, check_whole, to_decimal
 
 __all__ = [
     "DEFAULT_PRECISION",
@@ -31,7 +31,7 @@ DEFAULT_RISK_PERCENT = Decimal(5)
 _EXACT = Context(prec=80, rounding=ROUND_FLOOR)
 
 
-def _check_precision(precision: object) -> Decimal:
+def _check_precision(precision: Amount) -> Decimal:
     step = to_decimal("precision", precision)
     if step <= 0:
         raise ValueError(f"precision must be greater than 0, got {step}")
@@ -51,11 +51,11 @@ def _round_down(amount: Decimal, step: Decimal) -> Decimal:
 
 
 def size_copy_amount(
-    balance: object,
-    risk_percent: object,
+    balance: Amount,
+    risk_percent: Amount,
     *,
-    precision: object = DEFAULT_PRECISION,
-    minimum: object | None = None,
+    precision: Amount = DEFAULT_PRECISION,
+    minimum: Amount | None = None,
 ) -> Decimal:
     """The copy amount that puts ``risk_percent`` % of ``balance`` at risk, rounded down.
 
@@ -86,7 +86,7 @@ def size_copy_amount(
 
 
 def split_amount(
-    total: object, parts: int, *, precision: object = DEFAULT_PRECISION
+    total: Amount, parts: int, *, precision: Amount = DEFAULT_PRECISION
 ) -> tuple[Decimal, Decimal]:
     """Split ``total`` into ``parts`` equal shares rounded down to ``precision``.
 
@@ -105,11 +105,11 @@ def split_amount(
 
 
 def recommended_copy_amount(
-    score: object,
-    balance: object,
-    risk_percent: object = DEFAULT_RISK_PERCENT,
+    score: Amount,
+    balance: Amount,
+    risk_percent: Amount = DEFAULT_RISK_PERCENT,
     *,
-    precision: object = DEFAULT_PRECISION,
+    precision: Amount = DEFAULT_PRECISION,
 ) -> Decimal:
     """The copy amount the spec's analyze step recommends for a trader with ``score`` (0..100).
 
