@@ -41,6 +41,7 @@ from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 import attrs
 
 from .. import Amount, TraderDetail, TraderStatistics, to_decimal
+from ._convert import unsigned_zero
 
 __all__ = ["DEFAULT_WEIGHTS", "ScoreWeights", "TraderScore", "score_trader"]
 
@@ -128,7 +129,7 @@ def _clamp01(value: Decimal) -> Decimal:
 
 
 def _q(value: Decimal) -> Decimal:
-    return value.quantize(_COMPONENT_QUANTUM)
+    return unsigned_zero(value.quantize(_COMPONENT_QUANTUM))
 
 
 def score_trader(
@@ -190,7 +191,7 @@ def score_trader(
         if not weight_sum:
             raise ValueError("every weight of the known components is 0")
         score = 100 * sum((w * c for w, c in terms), Decimal(0)) / weight_sum
-        score = score.quantize(_SCORE_QUANTUM)
+        score = unsigned_zero(score.quantize(_SCORE_QUANTUM))
     return TraderScore(
         score=score,
         sharpe=sharpe,

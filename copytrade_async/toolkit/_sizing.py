@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import ROUND_FLOOR, Context, Decimal, localcontext
 
 from .. import Amount, check_whole, to_decimal
+from ._convert import unsigned_zero
 
 __all__ = [
     "DEFAULT_PRECISION",
@@ -75,7 +76,7 @@ def size_copy_amount(
     step = _check_precision(precision)
     with localcontext(_EXACT):
         raw = funds * percent / 100
-    amount = _round_down(raw, step)
+    amount = unsigned_zero(_round_down(raw, step))
     if minimum is not None:
         floor = to_decimal("minimum", minimum)
         if amount < floor:
@@ -101,7 +102,8 @@ def split_amount(
     with localcontext(_EXACT):
         share = _round_down(amount / parts, step)
         remainder = amount - share * parts
-    return share, remainder
+    # Exact, so the only sign to lose is that of a zero: in the floor context x - x is -0.
+    return share, unsigned_zero(remainder)
 
 
 def recommended_copy_amount(
@@ -125,4 +127,4 @@ def recommended_copy_amount(
     step = _check_precision(precision)
     with localcontext(_EXACT):
         raw = budget * share / 100
-    return _round_down(raw, step)
+    return unsigned_zero(_round_down(raw, step))
