@@ -21,6 +21,7 @@ from ._demo_report import DemoReport, FollowResult
 from ._events import (
     FollowEnded,
     FollowEvent,
+    FollowPnl,
     MonitorEvent,
     PnlThresholdCrossed,
     PositionClosed,
@@ -37,6 +38,7 @@ from ._monitor import DEFAULT_THRESHOLDS, Monitor, monitor
 from ._pacing import DEFAULT_RATE, client_rate
 from ._pnl import (
     PnlBasis,
+    PositionBasis,
     crossings,
     infer_stop_reason,
     pnl_percent,
@@ -66,6 +68,7 @@ __all__ = [
     "DemoReport",
     "FollowEnded",
     "FollowEvent",
+    "FollowPnl",
     "FollowResult",
     "LockInProfitsRule",
     "Monitor",
@@ -74,6 +77,7 @@ __all__ = [
     "PnlThresholdCrossed",
     "Portfolio",
     "PortfolioError",
+    "PositionBasis",
     "PositionClosed",
     "PositionOpened",
     "RankedTrader",

@@ -18,6 +18,7 @@ from copytrade_async.toolkit import (
     Portfolio,
     Ranking,
     ReduceRiskRule,
+    RoundCompleted,
     ScoreWeights,
     TraderAnalysis,
     Watch,
@@ -46,7 +47,12 @@ async def arguments_that_are_right(client: AsyncCopyTradeClient, ranking: Rankin
     ReduceRiskRule(trigger=-5, stop_loss="8")
     LockInProfitsRule(trigger=Decimal(20))
     ScoreWeights(sharpe="0.5", drawdown=0)
-    monitor(client, ["f"], thresholds=(-10, "25", Decimal(50)))
+    async with monitor(client, ["f"], thresholds=(-10, "25", Decimal(50))) as events:
+        async for event in events:
+            if isinstance(event, RoundCompleted):
+                for snapshot in event.pnl:
+                    assert_type(snapshot.unrealized_pnl, Decimal)
+                    assert_type(snapshot.realized_pnl, Decimal | None)
 
 
 async def mistakes_a_type_checker_catches(client: AsyncCopyTradeClient, ranking: Ranking) -> None:
