@@ -11,7 +11,14 @@ so it runs the same against the exchange and against
         async for event in events:
             ...
 
-Money is always :class:`~decimal.Decimal`; a ``float`` amount is refused with ``ValueError``.
+Money is always :class:`~decimal.Decimal`; a ``float`` amount is refused with ``ValueError``
+(and by mypy: money, percentages and ratios are typed ``Decimal | int | str``).
+
+"The spec" in these docstrings is the API specification the client implements; its "Best
+Practices" section (the sketches ``calculate_copy_amount``, ``analyze_trader_performance``,
+``find_best_traders``, ``diversify_copy_portfolio``, ``monitor_copy_performance``) is quoted,
+and compared with what the toolkit does, in ``docs/best-practices.md``; the endpoints are in
+the README's tour of the API.
 :func:`run_demo` runs the whole workflow on a seeded sandbox and prints a report.
 """
 

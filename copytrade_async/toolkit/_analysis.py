@@ -1,5 +1,7 @@
 """The spec's trader analysis: a trader's score, risk level and recommended copy amount.
 
+(The spec's "Trader Selection" sketch is quoted in ``docs/best-practices.md``.)
+
 The spec's ``analyze_trader_performance(trader_id)`` fetches a trader's details, scores them
 and returns ``trader_id``, ``score``, ``risk_level`` and ``recommended_copy_amount``;
 :func:`analyze_trader` does the same with the caller's balance and risk, in Decimal, and

@@ -1,4 +1,5 @@
-"""Watching many follows at once, within the rate limit, as a stream of events.
+"""Watching many follows at once, within the rate limit, as a stream of events: the spec's
+``monitor_copy_performance`` for many follows (``docs/best-practices.md`` compares the two).
 
 ::
 

@@ -1,5 +1,8 @@
 """Diversifying: split an amount across the best traders, follow each, protect each with TP/SL.
 
+(The spec's ``diversify_copy_portfolio`` sketch, and what this does differently, are in
+``docs/best-practices.md``.)
+
 The split is exact: each trader gets ``total / n`` rounded down to the exchange's precision and
 the remainder stays unallocated, so the follows never add up to more than the total. Follows
 are opened one at a time, in rank order, each followed at once by its take-profit/stop-loss

@@ -1,5 +1,8 @@
 """Pluggable reactions to monitor events: the :class:`Rule` protocol and the spec's two rules.
 
+(The spec's ``monitor_copy_performance`` sketch calls ``reduce_position_risk`` and
+``lock_in_profits`` without defining them; ``docs/best-practices.md`` quotes it.)
+
 A rule is any object with ``async def __call__(event, client) -> RuleAction | None``. The
 monitor shows it every event about a follow (:data:`FollowEvent`) as soon as it is seen, in the
 task that polled that follow; a rule returns ``None`` to do nothing, or a :class:`RuleAction`

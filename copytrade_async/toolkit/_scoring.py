@@ -1,5 +1,8 @@
 """Trader scoring: one documented number from a trader's statistics, in Decimal.
 
+The spec's analyze step calls ``calculate_trader_score(sharpe_ratio, max_drawdown, win_rate)``
+without defining it (see ``docs/best-practices.md``); this is our definition.
+
 The score is a weighted mean of five components, scaled to 0..100 (a negative Sharpe ratio can
 take it a little below 0)::
 

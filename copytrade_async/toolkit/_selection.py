@@ -1,5 +1,7 @@
 """Finding the best traders: walk the list, filter, fetch details concurrently, score, rank.
 
+(How this differs from the spec's ``find_best_traders`` sketch: ``docs/best-practices.md``.)
+
 The list is walked page by page (auto-pagination) while up to ``concurrency`` workers fetch the
 details of the traders that pass the filters, so the list walk and the detail calls overlap and
 at most ``concurrency`` detail calls are ever in flight. A detail call that fails, or takes

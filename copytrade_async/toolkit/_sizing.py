@@ -1,5 +1,8 @@
 """Risk sizing: how much of a balance one copy may use, in exact Decimal arithmetic.
 
+(The spec's "Risk Management" sketch, ``calculate_copy_amount``, is quoted in
+``docs/best-practices.md``.)
+
 The spec's sketch does ``float(balance) * (risk / 100)`` and sends ``str()`` of the result,
 which can ask for more than the balance by a binary rounding error and sends more decimals
 than the exchange accepts. Here every amount is a :class:`~decimal.Decimal`, the result is
