@@ -17,6 +17,7 @@ PUBLIC = [
     "copytrade_async.resources",
     "copytrade_async.sandbox",
     "copytrade_async.toolkit",
+    "copytrade_async.analytics",
 ]
 EXPORTS = [(module, name) for module in PUBLIC for name in importlib.import_module(module).__all__]
 
