@@ -16,7 +16,8 @@ Money is always :class:`~decimal.Decimal`; a ``float`` amount is refused with ``
 """
 
 from ._analysis import TraderAnalysis, analyze, analyze_trader
-from ._demo import DemoReport, FollowResult, run_demo
+from ._demo import run_demo
+from ._demo_report import DemoReport, FollowResult
 from ._events import (
     FollowEnded,
     FollowEvent,

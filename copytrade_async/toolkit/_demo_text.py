@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
+from ._demo_report import DemoReport
 from ._events import (
     FollowEnded,
     MonitorEvent,
@@ -16,12 +16,9 @@ from ._events import (
     RuleFired,
     WatchFailed,
 )
+from ._portfolio import Portfolio
 from ._scoring import DEFAULT_WEIGHTS
-
-if TYPE_CHECKING:
-    from ._demo import DemoReport
-    from ._portfolio import Portfolio
-    from ._selection import Ranking
+from ._selection import Ranking
 
 __all__ = ["format_report"]
 

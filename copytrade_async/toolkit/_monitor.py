@@ -55,7 +55,7 @@ import attrs
 from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from .. import FollowStatus, Position, check_id, check_whole, to_decimal
+from .. import Amount, FollowStatus, Position, check_id, check_whole, to_decimal
 from ._events import (
     FollowEnded,
     FollowEvent,
@@ -304,7 +304,7 @@ def monitor(
     *,
     interval: float = 60.0,
     rules: Sequence[Rule] = (),
-    thresholds: Iterable[object] = DEFAULT_THRESHOLDS,
+    thresholds: Iterable[Amount] = DEFAULT_THRESHOLDS,
     max_rate: float | None = None,
     rate_share: float = 0.8,
     concurrency: int = 32,

@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Literal, TypeAlias
 
 from .. import Position
+from ._convert import unsigned_zero
 from ._events import (
     FollowEvent,
     PnlThresholdCrossed,
@@ -80,7 +81,7 @@ def pnl_percent(positions: Iterable[Position], basis: PnlBasis = "margin") -> De
         pnl += position.unrealized_pnl
     if stake <= 0:
         return None
-    return (100 * pnl / stake).quantize(PERCENT_QUANTUM)
+    return unsigned_zero((100 * pnl / stake).quantize(PERCENT_QUANTUM))
 
 
 def position_key(position: Position) -> PositionKey:

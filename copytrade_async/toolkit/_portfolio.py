@@ -25,6 +25,7 @@ import anyio
 import attrs
 
 from .. import (
+    Amount,
     CopyTradeError,
     Follow,
     FollowSettings,
@@ -192,16 +193,16 @@ async def _stop_all(
 async def diversify(
     client: AsyncCopyTradeClient,
     traders: Ranking | Iterable[TraderRef],
-    total_amount: object,
+    total_amount: Amount,
     *,
     max_traders: int = 5,
     leverage: Leverage = 10,
     margin_mode: MarginMode | MarginModeName = MarginMode.ISOLATED,
-    take_profit: object | None = Decimal("50"),
-    stop_loss: object | None = Decimal("20"),
+    take_profit: Amount | None = Decimal("50"),
+    stop_loss: Amount | None = Decimal("20"),
     mode: Mode = "all_or_nothing",
-    precision: object = DEFAULT_PRECISION,
-    minimum: object | None = None,
+    precision: Amount = DEFAULT_PRECISION,
+    minimum: Amount | None = None,
 ) -> Portfolio:
     """Split ``total_amount`` across the first ``max_traders`` of ``traders`` and follow them.
 

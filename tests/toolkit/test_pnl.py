@@ -50,6 +50,12 @@ def test_pnl_over_notional_is_the_specs_formula() -> None:
         pnl_percent([p], "equity")  # type: ignore[arg-type]
 
 
+def test_a_loss_too_small_to_show_is_a_plain_zero() -> None:
+    p = position("30000", "0.1", "10", "-0.01")  # -0.0033 % of the margin: rounds to zero
+    assert str(pnl_percent([p])) == "0.00"
+    assert str(pnl_percent([p], "notional")) == "0.00"
+
+
 def test_pnl_over_several_positions_and_none() -> None:
     a = position("100", "1", "10", "5")  # margin 10
     b = position("200", "1", "5", "-2", symbol="ETHUSDT")  # margin 40
