@@ -11,6 +11,7 @@ from ._context import ENV_BASE_URL, ENV_DEMO, CliState
 from ._errors import EPILOG, one_line_errors
 from ._follows import follow, positions
 from ._history import history
+from ._report import report
 from ._sandbox import demo, sandbox
 from ._traders import traders
 
@@ -111,5 +112,5 @@ def cli(
     state.max_retries = max_retries
 
 
-for command in (traders, follow, positions, history, sandbox, demo):
+for command in (traders, follow, positions, history, report, sandbox, demo):
     cli.add_command(command)

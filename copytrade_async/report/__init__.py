@@ -26,7 +26,7 @@ from ._format import (
     sparkline,
 )
 from ._html import render_html, summary_figures, write_html
-from ._source import FollowRef, HistorySource, StoredFollow
+from ._source import FollowRef, HistorySource, KnownFollow
 
 __all__ = [
     "CHART_NAMES",
@@ -35,9 +35,9 @@ __all__ = [
     "SPARK_BLOCKS",
     "FollowRef",
     "HistorySource",
+    "KnownFollow",
     "Report",
     "ReportTrade",
-    "StoredFollow",
     "build_report",
     "decimate",
     "exact",

@@ -35,8 +35,8 @@ from .. import (
 __all__ = [
     "FollowRef",
     "HistorySource",
+    "KnownFollow",
     "ReportInput",
-    "StoredFollow",
     "gather",
 ]
 
@@ -45,7 +45,7 @@ FollowRef = str | Follow | FollowSettings
 
 
 @runtime_checkable
-class StoredFollow(Protocol):
+class KnownFollow(Protocol):
     """A follow as a history store remembers it: its id and its trader."""
 
     @property
@@ -63,7 +63,7 @@ class StoredFollow(Protocol):
 class HistorySource(Protocol):
     """What a report reads from a history store: the follows it knows and their orders."""
 
-    async def follows(self) -> Sequence[StoredFollow]:
+    async def follows(self) -> Sequence[KnownFollow]:
         """Every follow the store has seen."""
         ...
 
