@@ -181,7 +181,11 @@ def _monthly(axes: Axes, figures: PortfolioFigures) -> _Titles:
     if not months:
         return _no_data(axes, "closed trade")
     values = [m.realized_pnl for m in months]
-    bars = axes.bar([m.key for m in months], [float(v) for v in values], color=_bar_colors(values))
+    bars = axes.bar(
+        [m.key for m in months], [float(v) for v in values], color=_bar_colors(values), width=0.6
+    )
+    pad = max(0.0, (6 - len(months)) / 2)  # a few months: bars of a sensible width, centred
+    axes.set_xlim(-0.5 - pad, len(months) - 0.5 + pad)
     axes.axhline(0, color=_TEXT, linewidth=0.6)
     axes.set_ylabel("realised PnL")
     if len(months) > 6:
