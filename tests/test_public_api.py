@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PUBLIC = [
     "copytrade_async",
     "copytrade_async.ratelimit",
+    "copytrade_async.report",
     "copytrade_async.resources",
     "copytrade_async.sandbox",
     "copytrade_async.toolkit",
