@@ -167,7 +167,7 @@ def _meta(report: Report) -> str:
         period = f"{figures.start_time:%Y-%m-%d} to {figures.end_time:%Y-%m-%d} (UTC)"
     follows = len(figures.follows)
     return escape(
-        f"{follows} follow{'s' if follows != 1 else ''}, {figures.stats.trades} closed trades,"
+        f"{follows} follow{'s' if follows != 1 else ''}, {figures.stats.trades:,} closed trades,"
         f" {period}; from the {'API' if report.source == 'api' else report.source};"
         f" made {report.generated_at:%Y-%m-%d %H:%M} UTC"
     )
