@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("throughput", "decoding", "pagination", "fanout", "memory", "import")
+BENCHMARKS = ("throughput", "decoding", "pagination", "fanout", "memory", "import", "report")
 
 
 def verdict(met: bool | None) -> str:
@@ -93,6 +93,18 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 f"= {entry['ratio']:.2f}x",
                 "(no target)",
                 "-",
+            )
+        )
+    if "report" in results:
+        entry = results["report"]
+        compute, html = entry["compute"], entry["html"]
+        rows.append(
+            (
+                f"report, {compute['trades']:,} trades over {compute['follows']} follows",
+                f"figures in {compute['seconds']} s; HTML of {html['trades']:,} trades"
+                f" {html['mb']} MB (charts {html['charts_kb']} KB), drawn in {html['seconds']} s",
+                "< 2 s, < 3 MB",
+                verdict(entry["met"]),
             )
         )
     return rows

@@ -35,7 +35,7 @@ class ReportTrade(Exportable):
 
 @attrs.frozen
 class Report(Exportable):
-    """A copy-trading report: the figures and the trades they were computed from.
+    """A copy-trading report: the figures, and the orders they were computed from.
 
     ``to_dict()`` / ``to_json()`` give all of it (money as plain strings, times as ISO 8601
     UTC); :func:`~copytrade_async.report.render_html` draws it.
@@ -47,9 +47,23 @@ class Report(Exportable):
     #: Where the trades came from: ``"api"`` (a client), ``"store"`` or ``"orders"``.
     source: str
     figures: PortfolioFigures
-    #: Every distinct order (closed and open), newest first (close time; an open order's
-    #: create time), then by follow id and order id.
-    trades: tuple[ReportTrade, ...]
+    #: Each follow's distinct orders (closed and open; each ``orderId`` once, a closed record
+    #: of it rather than an open one), as they were read.
+    orders: Mapping[str, tuple[HistoryOrder, ...]]
+    #: The trader of each follow, where it is known.
+    traders: Mapping[str, str]
+
+    def trades(self) -> list[ReportTrade]:
+        """Every order with its follow and trader, newest first (close time; an open order's
+        create time), then by follow id and order id: the trades table."""
+        trades = [
+            ReportTrade(follow_id, self.traders.get(follow_id), order)
+            for follow_id, orders in self.orders.items()
+            for order in orders
+        ]
+        trades.sort(key=lambda t: (t.follow_id, t.order.order_id))
+        trades.sort(key=_when, reverse=True)
+        return trades
 
 
 async def build_report(
@@ -136,23 +150,17 @@ def _report(read: ReportInput, title: str) -> Report:
         positions={k: v for k, v in read.positions.items() if k in read.orders} or None,
         traders={k: v for k, v in read.traders.items() if k in read.orders} or None,
     )
-    trades = [
-        ReportTrade(follow_id, read.traders.get(follow_id), order)
-        for follow_id in ids
-        for order in _distinct(read.orders[follow_id])
-    ]
-    trades.sort(key=lambda t: (t.follow_id, t.order.order_id))
-    trades.sort(key=_when, reverse=True)
     return Report(
         title=title,
         generated_at=datetime.now(UTC),
         source=read.source,
         figures=figures,
-        trades=tuple(trades),
+        orders={follow_id: _distinct(read.orders[follow_id]) for follow_id in ids},
+        traders={k: v for k, v in read.traders.items() if k in read.orders},
     )
 
 
-def _distinct(orders: Iterable[HistoryOrder]) -> list[HistoryOrder]:
+def _distinct(orders: Iterable[HistoryOrder]) -> tuple[HistoryOrder, ...]:
     """Each ``orderId`` once: a closed record of it wins over an open one, else the first."""
     kept: dict[str, HistoryOrder] = {}
     for order in orders:
@@ -161,7 +169,7 @@ def _distinct(orders: Iterable[HistoryOrder]) -> list[HistoryOrder]:
             seen.status != OrderStatus.CLOSED and order.status == OrderStatus.CLOSED
         ):
             kept[order.order_id] = order
-    return list(kept.values())
+    return tuple(kept.values())
 
 
 def _when(trade: ReportTrade) -> datetime:

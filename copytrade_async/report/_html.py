@@ -108,6 +108,7 @@ def render_html(report: Report) -> str:
     """The report as one self-contained HTML page (needs the ``report`` extra)."""
     figures = report.figures
     charts = render_charts(figures)
+    trades = report.trades()
     parts = [
         "<!doctype html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -131,12 +132,12 @@ def render_html(report: Report) -> str:
         "<h2>By side</h2>",
         _breakdown_table(figures, "side"),
         "<h2>Trades</h2>",
-        _trades(report.trades),
+        _trades(len(trades)),
         "<footer>Sharpe and Sortino: daily returns, annualised over 365 days (crypto trades every"
         " day). Money is exact in the embedded JSON; shown rounded to cents.</footer>",
         "</main>",
         _json_script("report-figures", summary_figures(report)),
-        _json_script("trades-data", [_trade_row(t) for t in report.trades]),
+        _json_script("trades-data", [_trade_row(t) for t in trades]),
         f"<script>{SCRIPT}</script>",
         "</body></html>",
     ]
@@ -272,7 +273,7 @@ def _breakdown_table(figures: PortfolioFigures, what: str) -> str:
     )
 
 
-def _trades(trades: tuple[ReportTrade, ...]) -> str:
+def _trades(count: int) -> str:
     numeric = {"size", "entry", "exit", "profit"}
     head = "".join(
         f'<th data-sort="{i}"{" class=num" if name in numeric else ""}>{escape(name)}</th>'
@@ -283,7 +284,7 @@ def _trades(trades: tuple[ReportTrade, ...]) -> str:
         ' (symbol, follow, side...)" aria-label="Filter trades">'
         '<button id="trades-prev" type="button">Previous</button>'
         '<button id="trades-next" type="button">Next</button>'
-        f'<span id="trades-status">{len(trades):,} trades</span></div>'
+        f'<span id="trades-status">{count:,} trades</span></div>'
         f'<div class="table-wrap"><table id="trades"><thead><tr>{head}</tr></thead>'
         '<tbody id="trades-body"></tbody></table></div>'
         "<noscript><p>The trades table needs JavaScript; every trade is in the page's"

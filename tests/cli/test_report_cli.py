@@ -110,7 +110,7 @@ def test_json_figures_match_an_independent_computation_from_the_export(
     ]
     # Money leaves as strings, never as JSON numbers.
     assert isinstance(portfolio["realized_pnl"], str)
-    assert len(data["trades"]) == len(rows[busy]) + len(rows[other])
+    assert len(data["orders"][busy]) + len(data["orders"][other]) == len(rows[busy] + rows[other])
 
 
 def test_table_shows_each_follow_and_the_total(traded: tuple[SandboxExchange, list[str]]) -> None:

@@ -30,14 +30,14 @@ def test_trades_are_newest_first_each_order_once_closed_over_open() -> None:
         "F2": [order("9", "1", 4, symbol="ETHUSDT")],
     }
     report = report_from_orders(orders, copy_amounts={"F1": 100, "F2": "50"}, traders={"F1": "T1"})
-    assert [(t.follow_id, t.order.order_id) for t in report.trades] == [
+    assert [(t.follow_id, t.order.order_id) for t in report.trades()] == [
         ("F1", "3"),
         ("F2", "9"),
         ("F1", "2"),
         ("F1", "1"),
     ]
-    assert report.trades[0].order.status == "closed"
-    assert [t.trader_id for t in report.trades] == ["T1", None, "T1", "T1"]
+    assert report.trades()[0].order.status == "closed"
+    assert [t.trader_id for t in report.trades()] == ["T1", None, "T1", "T1"]
     figures = report.figures
     # By hand: 10 - 4 + 7.50 + 1.
     assert figures.realized_pnl == Decimal("14.50")
@@ -88,7 +88,7 @@ async def test_from_a_client_reads_history_and_positions() -> None:
     assert figures.total_pnl == realized + unrealized
     assert figures.copy_amount == Decimal(3000)
     assert {f.trader_id for f in figures.follows} == set(traders)
-    assert len(report.trades) == sum(len(h) for h in history.values()) > 0
+    assert len(report.trades()) == sum(len(h) for h in history.values()) > 0
     assert report.source == "api"
 
 
