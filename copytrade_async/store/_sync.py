@@ -267,6 +267,9 @@ async def sync_follow(
             return FollowSync(follow_id, 0, 0, _dt(state.watermark_ms), busy=True)
         written = pages = lost = 0
         seen_at_low: set[str] = set()
+        # A walk left by an earlier, interrupted sync ends at that sync's "now": finish it,
+        # then walk from its watermark to this sync's now.
+        resumed = (await read_state(conn, follow_id)).low_ms is not None
         while True:
             state = await read_state(conn, follow_id)
             end_ms, narrowed, raced = state.low_ms, False, False
@@ -294,6 +297,9 @@ async def sync_follow(
                 continue
             if not raced:
                 finished = await finish_walk(conn, follow_id, state)
+                if finished is not None and resumed:
+                    resumed = False
+                    continue
                 if finished is not None:
                     return FollowSync(follow_id, written, pages, _dt(finished.watermark_ms))
             lost += 1
