@@ -12,6 +12,7 @@ from ._errors import EPILOG, one_line_errors
 from ._follows import follow, positions
 from ._history import history
 from ._sandbox import demo, sandbox
+from ._store import show, sync
 from ._traders import traders
 
 __all__ = ["cli"]
@@ -111,5 +112,7 @@ def cli(
     state.max_retries = max_retries
 
 
+history.add_command(sync)
+history.add_command(show)
 for command in (traders, follow, positions, history, sandbox, demo):
     cli.add_command(command)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from ._engine import default_path, to_url
 from ._errors import StoreError
+from ._rows import from_ms
 from ._schema import SCHEMA_VERSION
 from ._store import EXPORT_FIELDS, HistoryStore, StoredFollow, order_writer
 from ._sync import FollowSync, SyncProgress
@@ -30,6 +31,7 @@ __all__ = [
     "StoredFollow",
     "SyncProgress",
     "default_path",
+    "from_ms",
     "order_writer",
     "to_url",
 ]
