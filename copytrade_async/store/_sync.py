@@ -269,9 +269,12 @@ async def sync_follow(
         seen_at_low: set[str] = set()
         # A walk left by an earlier, interrupted sync ends at that sync's "now": finish it,
         # then walk from its watermark to this sync's now.
-        resumed = (await read_state(conn, follow_id)).low_ms is not None
+        known: _State | None = await read_state(conn, follow_id)
+        resumed = known is not None and known.low_ms is not None
         while True:
-            state = await read_state(conn, follow_id)
+            # Read again only after a lost race: otherwise this worker wrote the state itself.
+            state = known if known is not None else await read_state(conn, follow_id)
+            known = None
             end_ms, narrowed, raced = state.low_ms, False, False
             walker = client.history.list(
                 follow_id, start_time=state.watermark_ms, end_time=end_ms, page_size=page_size
@@ -294,11 +297,12 @@ async def sync_follow(
                     narrowed = True  # go on as page 1 of the narrower window
                     break
             if narrowed:
+                known = state
                 continue
             if not raced:
                 finished = await finish_walk(conn, follow_id, state)
                 if finished is not None and resumed:
-                    resumed = False
+                    resumed, known = False, finished
                     continue
                 if finished is not None:
                     return FollowSync(follow_id, written, pages, _dt(finished.watermark_ms))

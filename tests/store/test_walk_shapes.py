@@ -6,6 +6,7 @@ server's history, each order once, with its latest fields."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import tempfile
 from decimal import Decimal
@@ -79,11 +80,18 @@ class HistoryServer:
     def expected(self) -> set[tuple[Any, ...]]:
         return {
             (
-                o["orderId"], o["symbol"], o["side"], Decimal(o["size"]),
-                Decimal(o["entryPrice"]), Decimal(o["profit"]), Decimal(o["leverage"]),
-                o["status"], o["createTime"],
-                Decimal(o["exitPrice"]) if o["exitPrice"] else None, o["closeTime"],
-            )  # fmt: skip
+                o["orderId"],
+                o["symbol"],
+                o["side"],
+                Decimal(o["size"]),
+                Decimal(o["entryPrice"]),
+                Decimal(o["profit"]),
+                Decimal(o["leverage"]),
+                o["status"],
+                o["createTime"],
+                Decimal(o["exitPrice"]) if o["exitPrice"] else None,
+                o["closeTime"],
+            )
             for o in self.orders.values()
         }
 
@@ -140,10 +148,8 @@ def test_any_page_shape_and_interruption_ends_with_the_servers_history(
                         if pages >= after:
                             raise Interrupt
 
-                    try:
+                    with contextlib.suppress(Interrupt):
                         await store.sync(client, [FOLLOW], page_size=page_size, on_page=cut)
-                    except Interrupt:
-                        pass
             await store.sync(client, [FOLLOW], page_size=page_size)
             rows = [order_row(order) async for order in store.orders(FOLLOW)]
         assert len(rows) == len(set(rows))
