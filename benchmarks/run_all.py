@@ -18,7 +18,16 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("throughput", "decoding", "pagination", "fanout", "memory", "import", "report")
+BENCHMARKS = (
+    "throughput",
+    "decoding",
+    "pagination",
+    "fanout",
+    "memory",
+    "import",
+    "store",
+    "report",
+)
 
 
 def verdict(met: bool | None) -> str:
@@ -93,6 +102,18 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 f"= {entry['ratio']:.2f}x",
                 "(no target)",
                 "-",
+            )
+        )
+    if "store" in results:
+        entry = results["store"]
+        lite, pg = entry["sqlite"], entry["postgres"]
+        rows.append(
+            (
+                f"history store, {entry['orders']:,} orders",
+                f"write path SQLite {lite['write_rps']:,} rows/s, Postgres {pg['write_rps']:,}; "
+                f"sync end to end {lite['sync_rps']:,} / {pg['sync_rps']:,}",
+                f">= {entry['target']:,} rows/s (SQLite)",
+                verdict(entry["met"]),
             )
         )
     if "report" in results:

@@ -13,6 +13,7 @@ from ._follows import follow, positions
 from ._history import history
 from ._report import report
 from ._sandbox import demo, sandbox
+from ._store import show, sync
 from ._traders import traders
 
 __all__ = ["cli"]
@@ -112,5 +113,7 @@ def cli(
     state.max_retries = max_retries
 
 
+history.add_command(sync)
+history.add_command(show)
 for command in (traders, follow, positions, history, report, sandbox, demo):
     cli.add_command(command)
