@@ -8,6 +8,7 @@ with charts. The figures are :mod:`copytrade_async.analytics`'; the report is bu
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -34,6 +35,7 @@ from ._context import CliState, json_option, pass_state
 from ._errors import CliError
 from ._history import parse_time
 from ._output import Whole, print_table
+from ._store import _open_store
 
 __all__ = ["demo_report", "print_summary", "report", "write_report_html"]
 
@@ -88,6 +90,21 @@ def _moment(value: datetime | int | None) -> datetime | None:
     help="Also write one self-contained HTML page with charts to FILE (the [report] extra).",
 )
 @click.option("--title", help="The HTML page's title.")
+@click.option(
+    "--db",
+    metavar="URL",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    help="Read the history store that `copytrade history sync` fills (its default file when"
+    " no URL is given) instead of the API.",
+)
+@click.option(
+    "--all",
+    "all_follows",
+    is_flag=True,
+    help="Every follow in the history store (with --db): the API itself cannot list them.",
+)
 @json_option
 @pass_state
 def report(
@@ -99,18 +116,26 @@ def report(
     end: datetime | int | None,
     html_path: Path | None,
     title: str | None,
+    db: str | None,
+    all_follows: bool,
 ) -> None:
     """Report on FOLLOW_ID... : PnL (realised and unrealised), return, equity, drawdown,
     Sharpe and Sortino, win rate, profit factor, per follow and in total.
 
-    The API cannot list your follows: name each one (the ids `follow start` printed). Its
-    trades come from the exchange's history, its unrealised PnL from its open positions.
-    Sharpe and Sortino are annualised over 365 days (crypto trades every day).
+    The API cannot list your follows: name each one (the ids `follow start` printed), or
+    read a history store with --db, where --all means every follow it has synced. From the
+    API, trades come from the exchange's history and the unrealised PnL from the open
+    positions; a store keeps no positions. Sharpe and Sortino are annualised over 365 days
+    (crypto trades every day).
     """
-    if not follow_ids:
+    if all_follows and follow_ids:
+        raise click.UsageError("--all or FOLLOW_IDs, not both")
+    if all_follows and db is None:
+        raise click.UsageError("--all needs --db: the API cannot list your follows")
+    if not follow_ids and not all_follows:
         raise CliError(
             "name at least one FOLLOW_ID: the API cannot list your follows"
-            " (copytrade report FOLLOW_ID [FOLLOW_ID ...])"
+            " (copytrade report FOLLOW_ID [FOLLOW_ID ...], or --db --all for a history store)"
         )
     amounts = {
         check_id("--copy-amount follow id", key): to_decimal(f"--copy-amount {key}", value)
@@ -129,7 +154,24 @@ def report(
             title=title,
         )
 
-    built = state.run(read)
+    if db is None:
+        built = state.run(read)
+    else:
+        store = _open_store(db)
+
+        async def from_store() -> Report:
+            async with store:
+                return await build_report(
+                    store,
+                    follow_ids or None,
+                    copy_amounts=amounts,
+                    traders=names,
+                    start=_moment(start),
+                    end=_moment(end),
+                    title=title,
+                )
+
+        built = asyncio.run(from_store())
     if html_path is not None:
         write_report_html(built, html_path)
     if state.json:

@@ -168,3 +168,32 @@ def test_demo_writes_its_report_and_the_totals_agree(tmp_path: Path) -> None:
     assert Decimal(printed[1].replace(",", "")) == report_total.quantize(Decimal("0.01"))
     assert report_total == Decimal(figures["realized_pnl"])  # the demo stopped every follow
     assert figures["stats"]["trades"] > 0 and len(figures["follows"]) > 1
+
+
+def test_from_a_history_store_every_follow_it_synced(
+    traded: tuple[SandboxExchange, list[str]], tmp_path: Path
+) -> None:
+    exchange, follows = traded
+    db = str(tmp_path / "history.sqlite")
+    assert run_cli("history", "sync", *follows, "--db", db, exchange=exchange).exit_code == 0
+    stored = json_of(run_cli("report", "--db", db, "--all", "--json"))  # no API: no exchange
+    from_api = json_of(run_cli("report", *follows, "--json", exchange=exchange))
+    rows = exported(exchange, follows[0]) + exported(exchange, follows[1])
+    assert Decimal(stored["figures"]["realized_pnl"]) == by_hand(rows, Decimal(0))["realized"]
+    assert stored["source"] == "store"
+    for name in ("realized_pnl", "stats", "by_symbol", "by_month", "max_drawdown"):
+        assert stored["figures"][name] == from_api["figures"][name], name
+    assert sorted(f["follow_id"] for f in stored["figures"]["follows"]) == sorted(follows)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--all"], "--all needs --db: the API cannot list your follows"),
+        (["F1", "--all", "--db"], "--all or FOLLOW_IDs, not both"),
+    ],
+)
+def test_all_needs_a_store(args: list[str], message: str) -> None:
+    result = run_cli("report", *args)
+    assert result.exit_code == 2
+    assert message in one_line(result)
