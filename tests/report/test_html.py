@@ -140,3 +140,14 @@ def test_ten_thousand_trades_stay_under_3_mb(tmp_path: Path) -> None:
     assert len(rows) == 10_000
     total = sum((Decimal(row[8]) for row in rows), Decimal(0))
     assert Decimal(embedded(page, "report-figures")["portfolio"]["realized_pnl"]) == total
+
+
+@pytest.mark.parametrize("hours", [0, 0.5, 72, 1000, 30000])
+def test_every_time_span_draws_without_a_warning(hours: float) -> None:
+    # pytest turns warnings into errors: matplotlib's date axis must find its ticks alone.
+    trades = 30
+    orders = [
+        order(f"{i}", f"{(-1) ** i * (i + 1)}", 1 + hours * i / trades) for i in range(trades)
+    ]
+    page = render_html(report_from_orders({"F1": orders}, copy_amounts={"F1": 100}))
+    assert page.count("<svg") == len(CHART_NAMES)
