@@ -95,7 +95,7 @@ def test_the_garbage_collector_is_back_on_afterwards_even_on_error() -> None:
     analyze_portfolio(ORDERS)
     assert gc.isenabled()
     with pytest.raises(ValueError, match="copy_amount"):
-        analyze_follow(ORDERS["F1"], copy_amount=1.0)
+        analyze_follow(ORDERS["F1"], copy_amount=1.0)  # type: ignore[arg-type]
     assert gc.isenabled()
     gc.disable()
     try:
