@@ -117,9 +117,10 @@ class Drawdown(Exportable):
     """The largest fall of the equity curve from a running peak to a later trough (by amount;
     the earliest such fall when several are as large).
 
-    ``percent = 100 * amount / peak_equity`` (None when the peak is not above 0). The peak may
-    be the starting equity (the copy amount, before the first trade): its time is then the
-    figures' ``start_time``. ``recovery_time`` is the first close time after the trough at which
+    ``percent = 100 * amount / peak_equity`` (None when the peak is not above 0).
+    ``peak_time`` is the last time equity stood at the peak before the fall; the peak may be
+    the starting equity (the copy amount, before the first trade), at the figures'
+    ``start_time``. ``recovery_time`` is the first close time after the trough at which
     equity is back at or above the peak; None, with ``recovered`` False, when it never got
     back. Without a fall (no trade, or equity never went down) ``amount`` is 0, the times are
     None and ``recovered`` is True.

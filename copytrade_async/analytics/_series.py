@@ -54,7 +54,7 @@ def equity_curve(trades: Sequence[Trade], base: Decimal, start: datetime | None)
     for time, follow_id, order_id, profit, _symbol, _side, _open, _month, _day in trades:
         cumulative += profit
         equity = base + cumulative
-        if equity > peak:
+        if equity >= peak:  # at the peak again: a fall from here starts here
             peak, peak_time = equity, time
         if recovery is None and worst and equity >= worst_peak:
             recovery = time

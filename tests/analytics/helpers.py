@@ -56,6 +56,16 @@ def brute_drawdown(base: Decimal, profits: Sequence[Decimal]) -> Decimal:
     return max(equity[i] - equity[j] for i in range(len(equity)) for j in range(i, len(equity)))
 
 
+def brute_drawdown_percent(base: Decimal, profits: Sequence[Decimal]) -> Fraction:
+    """The largest ``100 * (peak - equity[j]) / peak`` where ``peak = max(equity[:j + 1])``,
+    as an exact fraction (every peak must be above 0)."""
+    equity = [Fraction(base)]
+    for p in profits:
+        equity.append(equity[-1] + Fraction(p))
+    return max(100 * (max(equity[: j + 1]) - equity[j]) / max(equity[: j + 1]) for j in
+               range(1, len(equity)))  # fmt: skip
+
+
 def exact_daily_rates(base: Decimal, closes: Sequence[tuple[datetime, Decimal]]) -> list[Fraction]:
     """Exact daily rates: PnL of each UTC day from the first close day to the last, over the
     equity at that day's start."""

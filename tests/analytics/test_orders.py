@@ -36,6 +36,13 @@ def test_an_order_read_open_then_closed_counts_as_closed_whichever_came_first() 
         assert figures.orders == 1 and figures.duplicate_orders == 1
 
 
+def test_a_closed_copy_wins_over_an_open_one_even_if_the_open_one_looks_newer() -> None:
+    closed = order(7, "-2", 5)
+    odd_open = order(7, "3", 9, status=OrderStatus.OPEN)  # created after the other closed
+    for orders in ([odd_open, closed], [closed, odd_open]):
+        assert analyze_follow(orders).realized_pnl == -2
+
+
 def test_of_two_closed_copies_the_later_close_is_kept() -> None:
     early, late = order(7, "1", 5), order(7, "9", 6)
     assert analyze_follow([early, late]).realized_pnl == 9

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from copytrade_async import HistoryOrder, OrderSide, OrderStatus
 from copytrade_async.analytics import analyze_follow, analyze_portfolio
 
-from .helpers import brute_drawdown, order
+from .helpers import brute_drawdown, brute_drawdown_percent, order
 
 SETTINGS = settings(max_examples=60, deadline=None)
 SYMBOLS = ("BTCUSDT", "ETHUSDT", "SOLUSDT")
@@ -74,6 +74,13 @@ def test_while_equity_stays_positive_the_drawdown_is_never_more_than_the_peak(
         assert dd.percent is not None and 0 < dd.percent <= 100
     for point in figures.equity_curve:
         assert point.drawdown_percent is not None and 0 <= point.drawdown_percent <= 100
+    profits = closed_profits_in_order(orders)
+    if profits:
+        worst = brute_drawdown_percent(losses + 1, profits)
+        assert figures.max_drawdown_percent is not None
+        assert abs(figures.max_drawdown_percent - Decimal(worst.numerator) / worst.denominator) <= (
+            Decimal("0.000000005")
+        )
 
 
 @SETTINGS

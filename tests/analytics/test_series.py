@@ -50,6 +50,25 @@ def test_max_drawdown_with_times_and_recovery() -> None:
     assert dd.recovery_time == T0 + timedelta(hours=5) and dd.recovered
 
 
+def test_the_peak_time_is_the_last_time_at_the_peak_before_the_fall() -> None:
+    orders = [order(1, "10", 1), order(2, "0", 2), order(3, "-4", 3), order(4, "4", 4)]
+    dd = analyze_follow(orders, copy_amount=100).max_drawdown
+    assert dd.peak_time == T0 + timedelta(hours=2) and dd.peak_equity == 110
+    assert dd.recovery_time == T0 + timedelta(hours=4)  # back at the peak counts
+
+
+def test_of_two_equal_falls_the_earliest_is_reported() -> None:
+    # 100 -> 90 (t1) -> 100 (t2) -> 90 (t3): two falls of 10
+    orders = [order(1, "-10", 1), order(2, "10", 2), order(3, "-10", 3)]
+    dd = analyze_follow(orders, copy_amount=100).max_drawdown
+    assert dd.trough_time == T0 + timedelta(hours=1) and dd.recovery_time == T0 + timedelta(hours=2)
+
+
+def test_the_start_is_the_earliest_open_of_a_closed_trade() -> None:
+    orders = [order(1, "1", 2, held_hours=1), order(2, "1", 5, held_hours=10)]
+    assert analyze_follow(orders).start_time == T0 - timedelta(hours=5)
+
+
 def test_a_drawdown_not_recovered() -> None:
     orders = [order(1, "-10", 1), order(2, "5", 2), order(3, "-20", 3)]
     figures = analyze_follow(orders, copy_amount=100)
