@@ -202,7 +202,10 @@ def _unrealized(name: str, positions: Iterable[Position]) -> Decimal:
     for position in positions:
         if not isinstance(position, Position):
             raise ValueError(f"{name} must hold Position records, got {type(position).__name__}")
-        total += position.unrealized_pnl
+        pnl = position.unrealized_pnl
+        if not isinstance(pnl, Decimal) or not pnl.is_finite():
+            raise ValueError(f"{name}: unrealized_pnl must be a finite Decimal, got {pnl!r}")
+        total += pnl
     return total
 
 

@@ -3,8 +3,9 @@ order.
 
 The rules (they are :func:`~copytrade_async.analytics.analyze_follow`'s):
 
-* An item that is not a :class:`~copytrade_async.HistoryOrder`, or whose times are naive, is
-  refused with ``ValueError`` (the caller's input, not the server's).
+* An item that is not a :class:`~copytrade_async.HistoryOrder`, whose times are naive or whose
+  ``profit`` is not a finite ``Decimal`` (records built by hand), is refused with
+  ``ValueError``: it is the caller's input (the client's records are always well formed).
 * The same ``orderId`` read twice counts once. The record kept is the *most settled* one: a
   closed record over an open one (the order closed between two reads), then the later close
   time, then the later open time, then the larger profit, symbol and side, so which one is
@@ -78,6 +79,8 @@ def read_orders(orders: Iterable[HistoryOrder], follow_id: str) -> Book:
             order.close_time is not None and order.close_time.tzinfo is None
         ):
             raise ValueError(f"order {order.order_id!r}: times must be timezone-aware, got naive")
+        if not isinstance(order.profit, Decimal) or not order.profit.is_finite():
+            raise ValueError(f"order {order.order_id!r}: profit must be a finite Decimal")
         previous = kept.get(order.order_id)
         if previous is None:
             kept[order.order_id] = order

@@ -9,9 +9,9 @@ Sums of money are exact within those 28 digits; each quotient is rounded once to
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
+from itertools import compress, groupby
 from operator import attrgetter
 from typing import Any, TypeVar
 
@@ -37,7 +37,8 @@ CONTEXT = Context(prec=28, rounding=ROUND_HALF_EVEN)
 _ROUNDING = Context(prec=80, rounding=ROUND_HALF_EVEN)
 ZERO = Decimal(0)
 _PROFIT = attrgetter("profit")
-K = TypeVar("K", bound=Hashable)
+_KEY = attrgetter("key")
+K = TypeVar("K", str, int)
 
 
 def figure(value: Decimal) -> Decimal:
@@ -55,22 +56,19 @@ def quotient(numerator: Decimal | int, denominator: Decimal | int) -> Decimal | 
     return figure(Decimal(numerator) / denominator)
 
 
-def _longest_run(profits: Sequence[Decimal]) -> int:
-    """The most losses in a row (in C: the bytes of ``p < 0`` split at each non-loss)."""
-    if not profits:
-        return 0
-    return max(map(len, bytes(map(ZERO.__gt__, profits)).split(b"\x00")))
-
-
 def stats_fields(profits: Sequence[Decimal]) -> tuple[Any, ...]:
     """The values of :class:`~._figures.TradeStats`'s fields, in order, for ``profits`` (the
     closed trades' profits in close-time order)."""
+    # One byte per trade, 1 for a loss: the losses, their count and the longest run of them
+    # (the pieces between the non-losses) are then found in C.
+    is_loss = bytes(map(ZERO.__gt__, profits))
     won = list(filter(ZERO.__lt__, profits))  # 0 < p
-    lost = list(filter(ZERO.__gt__, profits))  # 0 > p
-    trades, wins, losses = len(profits), len(won), len(lost)
-    realized = sum(profits, ZERO)
+    lost_sum = sum(compress(profits, is_loss), ZERO)
+    trades, wins, losses = len(profits), len(won), is_loss.count(1)
     gross_profit = sum(won, ZERO)
-    gross_loss = -sum(lost, ZERO)
+    gross_loss = -lost_sum
+    realized = gross_profit + lost_sum  # a trade with profit 0 adds nothing
+    longest = max(map(len, is_loss.split(b"\x00"))) if profits else 0
     return (
         trades,
         wins,
@@ -83,7 +81,7 @@ def stats_fields(profits: Sequence[Decimal]) -> tuple[Any, ...]:
         quotient(gross_profit, wins),
         quotient(-gross_loss, losses),
         quotient(realized, trades),
-        _longest_run(profits),
+        longest,
     )
 
 
@@ -93,15 +91,16 @@ def trade_stats(profits: Sequence[Decimal]) -> TradeStats:
 
 
 def breakdown(
-    trades: Iterable[Trade], key: Callable[[Trade], K], name: Callable[[K], str]
+    trades: Sequence[Trade], key: Callable[[Trade], K], name: Callable[[K], str]
 ) -> tuple[Breakdown, ...]:
-    """The stats of the trades grouped by ``key`` (time order kept within a group), one row
-    per group, named by ``name(key)``, sorted by name."""
-    groups: defaultdict[K, list[Decimal]] = defaultdict(list)
-    for k, profit in zip(map(key, trades), map(_PROFIT, trades), strict=True):
-        groups[k].append(profit)
-    rows = [Breakdown(*stats_fields(profits), key=name(k)) for k, profits in groups.items()]
-    rows.sort(key=lambda row: row.key)
+    """The stats of the trades grouped by ``key`` (time order kept within a group: the sort is
+    stable), one row per group, named by ``name(key)``, sorted by name."""
+    ordered = sorted(trades, key=key)
+    rows = [
+        Breakdown(*stats_fields(list(map(_PROFIT, group))), key=name(k))
+        for k, group in groupby(ordered, key)
+    ]
+    rows.sort(key=_KEY)
     return tuple(rows)
 
 

@@ -106,6 +106,13 @@ def test_the_callers_mistakes_are_refused_with_value_error(
         analyze_follow(**arguments)
 
 
+@pytest.mark.parametrize("profit", [Decimal("NaN"), Decimal("Infinity"), 1.5])
+def test_a_profit_that_is_not_a_finite_decimal_is_refused(profit: object) -> None:
+    odd = attrs.evolve(order(1, "1", 1), profit=profit)
+    with pytest.raises(ValueError, match="finite Decimal"):
+        analyze_follow([odd])
+
+
 def test_a_naive_time_is_refused() -> None:
     naive = attrs.evolve(order(1, "1", 1), create_time=datetime(2024, 5, 1))
     with pytest.raises(ValueError, match="timezone-aware"):

@@ -6,6 +6,7 @@ import gc
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import attrs
 import pytest
 
 from copytrade_async import MarginMode, OrderSide, Position, PositionSide
@@ -88,6 +89,12 @@ def test_an_empty_portfolio() -> None:
     figures = analyze_portfolio({})
     assert figures.follows == () and figures.by_trader == ()
     assert figures.copy_amount is None and figures.realized_pnl == 0
+
+
+def test_a_position_without_a_finite_pnl_is_refused() -> None:
+    odd = attrs.evolve(position("1"), unrealized_pnl=Decimal("NaN"))
+    with pytest.raises(ValueError, match=r"positions\['F1'\]: unrealized_pnl"):
+        analyze_portfolio({"F1": []}, positions={"F1": [odd]})
 
 
 def test_the_garbage_collector_is_back_on_afterwards_even_on_error() -> None:
