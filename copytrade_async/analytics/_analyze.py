@@ -5,10 +5,10 @@ in, :class:`~._figures.FollowFigures` / :class:`~._figures.PortfolioFigures` out
 clock, no float; every computation runs in ``decimal.localcontext(CONTEXT)`` (28 digits,
 half-even), so the caller's decimal context changes nothing.
 
-The cyclic garbage collector is paused while the figures are built (:func:`_building`): they
-are hundreds of thousands of small records and no reference cycle, and the collector's passes
-over them (and over the caller's orders) cost about a third of the time on a large history.
-It is switched back on at the end, if it was on, whatever happens.
+The cyclic garbage collector is paused while the figures are built (:func:`_building`): a
+large history makes hundreds of thousands of small records and no reference cycle, and the
+collector would otherwise walk them (and the caller's orders) again and again while they are
+made. It is switched back on at the end, if it was on, whatever happens.
 """
 
 from __future__ import annotations
@@ -58,8 +58,8 @@ def analyze_follow(
     and the returns, percentages, Sharpe and Sortino are None. ``trader_id`` is carried along
     (history orders do not name their trader).
 
-    Edge cases: no trade gives zero sums, an empty curve, no drawdown and None for every
-    quotient; one trade gives a one-point curve and no Sharpe (one day); all losses give a
+    Edge cases: no trade gives zero sums, an empty curve, no drawdown, no daily return and
+    None for every per-trade quotient; one trade gives a one-point curve and no Sharpe (one day); all losses give a
     profit factor of 0; no loss gives None (not infinity); a flat curve has no Sharpe.
     Raises ``ValueError`` for input that is not what is described here.
     """
