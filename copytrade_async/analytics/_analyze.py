@@ -59,8 +59,9 @@ def analyze_follow(
     (history orders do not name their trader).
 
     Edge cases: no trade gives zero sums, an empty curve, no drawdown, no daily return and
-    None for every per-trade quotient; one trade gives a one-point curve and no Sharpe (one day); all losses give a
-    profit factor of 0; no loss gives None (not infinity); a flat curve has no Sharpe.
+    None for every per-trade quotient; one trade gives a one-point curve and no Sharpe (one
+    day); all losses give a profit factor of 0; no loss gives None (not infinity); a flat
+    curve has no Sharpe.
     Raises ``ValueError`` for input that is not what is described here.
     """
     with _building():
