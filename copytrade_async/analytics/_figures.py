@@ -139,7 +139,8 @@ class Drawdown(Exportable):
 @attrs.frozen
 class DailyReturn(Exportable):
     """One UTC calendar day of the equity curve, from the first close day to the last, days
-    without a close included (with ``pnl`` 0).
+    without a close included (with ``pnl`` 0). Closes more than 100 years apart are refused
+    with ``ValueError`` rather than building a series that long.
 
     ``rate = pnl / start_equity``, where ``start_equity`` is the equity at the start of the day
     (copy amount + PnL closed on earlier days); ``start_equity`` is None without a copy amount,

@@ -18,8 +18,10 @@ from ._figures import ANNUALISATION_DAYS, DailyReturn, Drawdown, EquityPoint
 from ._orders import Trade
 from ._stats import ZERO, figure
 
-__all__ = ["Curve", "daily_returns", "equity_curve", "sharpe_ratio", "sortino_ratio"]
+__all__ = ["MAX_DAYS", "Curve", "daily_returns", "equity_curve", "sharpe_ratio", "sortino_ratio"]
 
+#: The longest daily series built (one row a day): a bound on memory, far beyond any history.
+MAX_DAYS = 36_525
 _HUNDRED = Decimal(100)
 _PROFIT = attrgetter("profit")
 _DAY = attrgetter("day")
@@ -99,6 +101,11 @@ def daily_returns(trades: Sequence[Trade], base: Decimal | None) -> tuple[DailyR
     }  # the trades are in time order, so each day is one group
     rows = []
     first, last = trades[0].day, trades[-1].day
+    if last - first >= MAX_DAYS:
+        raise ValueError(
+            f"the trades' close times span {last - first + 1} days, more than the {MAX_DAYS}"
+            " days (100 years) a daily series is built for: a close time is wrong"
+        )
     closed_before = ZERO
     for ordinal in range(first, last + 1):
         day = date.fromordinal(ordinal)

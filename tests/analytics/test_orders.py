@@ -4,7 +4,7 @@ and the caller's mistakes refused with ValueError."""
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -111,6 +111,12 @@ def test_a_profit_that_is_not_a_finite_decimal_is_refused(profit: object) -> Non
     odd = attrs.evolve(order(1, "1", 1), profit=profit)
     with pytest.raises(ValueError, match="finite Decimal"):
         analyze_follow([odd])
+
+
+def test_closes_centuries_apart_are_refused_not_expanded_day_by_day() -> None:
+    far = attrs.evolve(order(2, "1", 1), close_time=datetime(9000, 1, 1, tzinfo=UTC))
+    with pytest.raises(ValueError, match="100 years"):
+        analyze_follow([order(1, "1", 1), far])
 
 
 def test_a_naive_time_is_refused() -> None:
