@@ -10,7 +10,9 @@ Money (PnL, equity, drawdown amounts) is an exact ``Decimal`` sum of the orders'
 Every quotient (rates, ratios, percentages, averages) is rounded once, half-even, to
 :data:`FIGURE_QUANTUM` (8 decimal places). A figure that does not exist for the data (a win
 rate without trades, a Sharpe ratio of a flat curve) is ``None``, never an error and never a
-made-up 0. Each formula is written once, in :mod:`._analyze` and :mod:`._series`.
+made-up 0. Each figure's formula is written once, on its field or in its record's docstring;
+how the orders are read (repeats, open orders, order) is in
+:func:`~copytrade_async.analytics.analyze_follow`.
 
 Every record leaves through ``to_dict()``, ``to_dict(mode="json")`` (numbers as plain strings,
 times as ISO 8601 UTC ``...Z``, days as ``YYYY-MM-DD``) and ``to_json()`` (:mod:`._export`).
@@ -53,8 +55,7 @@ class TradeStats(Exportable):
 
     ``trades`` counts closed orders, each ``orderId`` once; a win has ``profit > 0``, a loss
     ``profit < 0``, and a trade with ``profit == 0`` is neither (it counts in ``trades``, so it
-    lowers the win rate and the expectancy, and it ends a losing streak). The formulas are
-    those of :func:`~copytrade_async.analytics.trade_stats`.
+    lowers the win rate and the expectancy, and it ends a losing streak).
     """
 
     trades: int
@@ -116,9 +117,10 @@ class Drawdown(Exportable):
     """The largest fall of the equity curve from a running peak to a later trough (by amount;
     the earliest such fall when several are as large).
 
-    ``percent = 100 * amount / peak_equity`` (None when the peak is not above 0). The peak may
-    be the starting equity (the copy amount, before the first trade): its time is then the
-    figures' ``start_time``. ``recovery_time`` is the first close time after the trough at which
+    ``percent = 100 * amount / peak_equity`` (None when the peak is not above 0).
+    ``peak_time`` is the last time equity stood at the peak before the fall; the peak may be
+    the starting equity (the copy amount, before the first trade), at the figures'
+    ``start_time``. ``recovery_time`` is the first close time after the trough at which
     equity is back at or above the peak; None, with ``recovered`` False, when it never got
     back. Without a fall (no trade, or equity never went down) ``amount`` is 0, the times are
     None and ``recovered`` is True.
@@ -137,7 +139,8 @@ class Drawdown(Exportable):
 @attrs.frozen
 class DailyReturn(Exportable):
     """One UTC calendar day of the equity curve, from the first close day to the last, days
-    without a close included (with ``pnl`` 0).
+    without a close included (with ``pnl`` 0). Closes more than 100 years apart are refused
+    with ``ValueError`` rather than building a series that long.
 
     ``rate = pnl / start_equity``, where ``start_equity`` is the equity at the start of the day
     (copy amount + PnL closed on earlier days); ``start_equity`` is None without a copy amount,
@@ -183,9 +186,14 @@ class Figures(Exportable):
     #: ``max_drawdown``'s, from a lower peak); None without one.
     max_drawdown_percent: Decimal | None
     daily_returns: tuple[DailyReturn, ...]
-    #: Annualised over 365 days; None with fewer than 2 daily rates or a flat curve.
+    #: ``mean(r) / stdev(r) * sqrt(365)`` over the daily rates ``r`` (those not None), with the
+    #: sample standard deviation (n - 1) and a risk-free rate of 0; annualised over 365 days,
+    #: as crypto trades every day. None with fewer than 2 rates or a flat curve (stdev 0).
     sharpe_ratio: Decimal | None
-    #: Annualised over 365 days; None with fewer than 2 daily rates or no losing day.
+    #: ``mean(r) / sqrt(sum(min(r, 0)^2) / n) * sqrt(365)``: the downside deviation below 0
+    #: over all n rates; annualised over 365 days. None with fewer than 2 rates or no losing
+    #: day. Square roots are ``Decimal.sqrt()`` in the analytics' context (28 digits,
+    #: half-even), never float.
     sortino_ratio: Decimal | None
     #: UTC calendar days from the first close to the last, both counted (0 without a close).
     trading_days: int
