@@ -34,7 +34,7 @@ from ..toolkit import DemoReport
 from ._context import CliState, json_option, pass_state
 from ._errors import CliError
 from ._history import parse_time
-from ._output import Whole, print_table
+from ._output import Figure, Whole, print_table
 from ._store import _open_store
 
 __all__ = ["demo_report", "print_summary", "report", "write_report_html"]
@@ -197,43 +197,52 @@ def _equity_line(figures: Any) -> str:
     return sparkline([point.equity for point in figures.equity_curve], SPARK_WIDTH)
 
 
+#: The summary's columns, and those left out first (in that order) on a narrow terminal.
+_COLUMNS = (
+    "follow id",
+    "trader id",
+    "trades",
+    "realised",
+    "unrealised",
+    "total PnL",
+    "return",
+    "max DD",
+    "Sharpe",
+    "win rate",
+    "equity",
+)
+_OPTIONAL = ("equity", "Sharpe", "unrealised", "realised", "max DD", "trader id")
+
+
 def print_summary(built: Report) -> None:
-    """The report on a terminal: a row per follow and the total, then the portfolio's
-    figures."""
+    """The report on a terminal: a row per follow and the total (each a table of its own when
+    the terminal is too narrow for one), then the portfolio's figures. A number is never cut."""
     figures = built.figures
-    columns = (
-        "follow id",
-        "trader id",
-        "trades",
-        "realised",
-        "unrealised",
-        "total PnL",
-        "return",
-        "max DD",
-        "Sharpe",
-        "win rate",
-        "equity",
-    )
 
     def row(f: Any, follow: str, trader: str | None) -> list[Any]:
         return [
             Whole(follow),
             Whole(trader) if trader else "",
-            f"{f.stats.trades:,}",
-            format_pnl(f.realized_pnl),
-            format_pnl(f.unrealized_pnl),
-            format_pnl(f.total_pnl),
-            format_percent(f.return_percent),
-            format_percent(f.max_drawdown_percent),
-            format_ratio(f.sharpe_ratio),
-            format_share(f.stats.win_rate),
-            _equity_line(f),
+            Figure(f"{f.stats.trades:,}"),
+            Figure(format_pnl(f.realized_pnl)),
+            Figure(format_pnl(f.unrealized_pnl)),
+            Figure(format_pnl(f.total_pnl)),
+            Figure(format_percent(f.return_percent)),
+            Figure(format_percent(f.max_drawdown_percent)),
+            Figure(format_ratio(f.sharpe_ratio)),
+            Figure(format_share(f.stats.win_rate)),
+            Whole(_equity_line(f)),
         ]
 
     rows = [row(f, f.follow_id, f.trader_id) for f in figures.follows]
     rows.append(row(figures, "total", None))
-    print_table(built.title, columns, rows, empty="no follow")
-    print_table("portfolio", ("figure", "value"), _portfolio_rows(built), empty="")
+    if not print_table(built.title, _COLUMNS, rows, empty="no follow", optional=_OPTIONAL):
+        for cells in rows:
+            name = "total" if cells[0] == "total" else f"follow {cells[0]}"
+            pairs = [(header, cell) for header, cell in zip(_COLUMNS, cells, strict=True)]
+            print_table(name, ("figure", "value"), pairs[1:], empty="")
+    pairs = [(name, Figure(value)) for name, value in _portfolio_rows(built)]
+    print_table("portfolio", ("figure", "value"), pairs, empty="")
 
 
 def _when(moment: datetime | None) -> str:
@@ -246,25 +255,24 @@ def _portfolio_rows(built: Report) -> list[tuple[str, str]]:
     recovery = _when(drawdown.recovery_time) or ("not recovered" if drawdown.amount else "")
     stats = f.stats
     return [
-        ("period", f"{_when(f.start_time)} to {_when(f.end_time)}" if f.start_time else ""),
+        ("first trade opened", _when(f.start_time)),
+        ("last trade closed", _when(f.end_time)),
         ("copy amount", format_money(f.copy_amount)),
         ("realised PnL", format_pnl(f.realized_pnl)),
         ("unrealised PnL", format_pnl(f.unrealized_pnl)),
         ("total PnL", format_pnl(f.total_pnl)),
         ("return", format_percent(f.return_percent)),
-        ("max drawdown", f"{format_money(drawdown.amount)} ({format_percent(drawdown.percent)})"),
-        ("drawdown peak / trough", f"{_when(drawdown.peak_time)} / {_when(drawdown.trough_time)}"),
+        ("max drawdown", format_money(drawdown.amount)),
+        ("max drawdown, of its peak", format_percent(drawdown.percent)),
+        ("drawdown peak", _when(drawdown.peak_time)),
+        ("drawdown trough", _when(drawdown.trough_time)),
         ("recovered", recovery),
-        (
-            "Sharpe / Sortino (365 d)",
-            f"{format_ratio(f.sharpe_ratio)} / {format_ratio(f.sortino_ratio)}",
-        ),
+        ("Sharpe (365 d)", format_ratio(f.sharpe_ratio)),
+        ("Sortino (365 d)", format_ratio(f.sortino_ratio)),
         ("win rate", format_share(stats.win_rate)),
         ("profit factor", format_ratio(stats.profit_factor)),
-        (
-            "average win / loss",
-            f"{format_pnl(stats.average_win)} / {format_pnl(stats.average_loss)}",
-        ),
+        ("average win", format_pnl(stats.average_win)),
+        ("average loss", format_pnl(stats.average_loss)),
         ("expectancy per trade", format_pnl(stats.expectancy)),
         ("longest losing streak", str(stats.longest_losing_streak)),
         ("trades per day", format_ratio(f.trades_per_day)),

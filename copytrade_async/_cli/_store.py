@@ -190,8 +190,7 @@ def show(
     elif fmt == "json":
         click.echo(json.dumps([o.to_dict(mode="json") for o in orders], indent=2))
     else:
-        with _stdout() as stream:
-            write = _writer(fmt, stream)
+        with _stdout() as stream, _writer(fmt, stream) as write:
             for order in orders:
                 write(order)
 

@@ -197,3 +197,20 @@ def test_all_needs_a_store(args: list[str], message: str) -> None:
     result = run_cli("report", *args)
     assert result.exit_code == 2
     assert message in one_line(result)
+
+
+@pytest.mark.parametrize("width", [60, 80, 120, 200])
+def test_no_number_is_cut_at_any_width(
+    traded: tuple[SandboxExchange, list[str]], width: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    exchange, follows = traded
+    monkeypatch.setenv("COLUMNS", str(width))
+    data = json_of(run_cli("report", *follows, "--json", exchange=exchange))["figures"]
+    result = run_cli("report", *follows, exchange=exchange)
+    assert result.exit_code == 0, result.stderr
+    assert max(len(line) for line in result.stdout.splitlines()) <= width
+    for figures in [data, *data["follows"]]:
+        total = Decimal(figures["total_pnl"]).quantize(Decimal("0.01"))
+        assert f"{total:+,.2f}" in result.stdout  # every digit, on one line
+    for follow_id in follows:
+        assert follow_id in result.stdout
