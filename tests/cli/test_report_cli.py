@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import re
+import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -214,3 +215,15 @@ def test_no_number_is_cut_at_any_width(
         assert f"{total:+,.2f}" in result.stdout  # every digit, on one line
     for follow_id in follows:
         assert follow_id in result.stdout
+
+
+def test_html_without_the_report_extra_says_how_to_get_it(
+    traded: tuple[SandboxExchange, list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    exchange, follows = traded
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if it were not installed
+    page = tmp_path / "report.html"
+    result = run_cli("report", follows[0], "--html", str(page), exchange=exchange)
+    assert result.exit_code == 2
+    assert "pip install 'copytrade-async[report]'" in one_line(result)
+    assert not page.exists() and list(tmp_path.iterdir()) == []
