@@ -101,14 +101,11 @@ def analyze_portfolio(
         amounts = _mapping("copy_amounts", copy_amounts)
         held = _mapping("positions", positions)
         trader_of = _mapping("traders", traders)
-        follow_ids = sorted({*by_follow, *amounts, *held})
+        follow_ids = sorted(_check_id("follow id", f) for f in {*by_follow, *amounts, *held})
         follows = []
-        trades: list[Trade] = []
-        counts = [0, 0, 0]
+        books = []
         for follow_id in follow_ids:
-            _check_id("follow id", follow_id)
-            name = f"copy_amounts[{follow_id!r}]"
-            amount = _copy_amount(name, amounts.get(follow_id))
+            amount = _copy_amount(f"copy_amounts[{follow_id!r}]", amounts.get(follow_id))
             unrealized = _unrealized(f"positions[{follow_id!r}]", held.get(follow_id, ()))
             book = read_orders(by_follow.get(follow_id, ()), follow_id)
             trader = trader_of.get(follow_id)
@@ -119,16 +116,17 @@ def analyze_portfolio(
                     trader_id=None if trader is None else _check_id("trader id", trader),
                 )
             )
-            trades += book.trades
-            counts = [
-                counts[0] + book.orders,
-                counts[1] + book.open_orders,
-                counts[2] + book.duplicates,
-            ]
+            books.append(book)
+        trades = [trade for book in books for trade in book.trades]
         trades.sort()
         known = [f.copy_amount for f in follows if f.copy_amount is not None]
         total = sum(known, ZERO) if follows and len(known) == len(follows) else None
-        book = Book(trades, *counts)
+        book = Book(
+            trades,
+            orders=sum(b.orders for b in books),
+            open_orders=sum(b.open_orders for b in books),
+            duplicates=sum(b.duplicates for b in books),
+        )
         figures = _figures(trades, book, total, sum((f.unrealized_pnl for f in follows), ZERO))
         trader_by_follow = {f.follow_id: f.trader_id or UNKNOWN_TRADER for f in follows}
         return PortfolioFigures(
