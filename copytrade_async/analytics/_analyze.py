@@ -17,6 +17,7 @@ import gc
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal, localcontext
+from operator import attrgetter
 from typing import Any
 
 from .. import HistoryOrder, Position, to_decimal
@@ -26,6 +27,9 @@ from ._series import daily_returns, equity_curve, sharpe_ratio, sortino_ratio
 from ._stats import CONTEXT, ZERO, breakdown, by_month, by_side, by_symbol, quotient, trade_stats
 
 __all__ = ["analyze_follow", "analyze_portfolio"]
+
+_OPEN_TIME = attrgetter("open_time")
+_PROFIT = attrgetter("profit")
 
 
 def analyze_follow(
@@ -153,10 +157,10 @@ def _figures(
     trades: Sequence[Trade], book: Book, amount: Decimal | None, unrealized: Decimal
 ) -> dict[str, Any]:
     """The fields of :class:`~._figures.Figures` for these (sorted) trades."""
-    start = min((t.open_time for t in trades), default=None)
+    start = min(map(_OPEN_TIME, trades), default=None)
     curve = equity_curve(trades, ZERO if amount is None else amount, start)
     days = daily_returns(trades, amount)
-    stats = trade_stats([t.profit for t in trades])
+    stats = trade_stats(list(map(_PROFIT, trades)))
     total = stats.realized_pnl + unrealized
     span = len(days)
     return {
