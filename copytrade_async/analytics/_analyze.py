@@ -17,6 +17,7 @@ import gc
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal, localcontext
+from operator import attrgetter
 from typing import Any
 
 from .. import HistoryOrder, Position, to_decimal
@@ -26,6 +27,9 @@ from ._series import daily_returns, equity_curve, sharpe_ratio, sortino_ratio
 from ._stats import CONTEXT, ZERO, breakdown, by_month, by_side, by_symbol, quotient, trade_stats
 
 __all__ = ["analyze_follow", "analyze_portfolio"]
+
+_OPEN_TIME = attrgetter("open_time")
+_PROFIT = attrgetter("profit")
 
 
 def analyze_follow(
@@ -101,14 +105,11 @@ def analyze_portfolio(
         amounts = _mapping("copy_amounts", copy_amounts)
         held = _mapping("positions", positions)
         trader_of = _mapping("traders", traders)
-        follow_ids = sorted({*by_follow, *amounts, *held})
+        follow_ids = sorted(_check_id("follow id", f) for f in {*by_follow, *amounts, *held})
         follows = []
-        trades: list[Trade] = []
-        counts = [0, 0, 0]
+        books = []
         for follow_id in follow_ids:
-            _check_id("follow id", follow_id)
-            name = f"copy_amounts[{follow_id!r}]"
-            amount = _copy_amount(name, amounts.get(follow_id))
+            amount = _copy_amount(f"copy_amounts[{follow_id!r}]", amounts.get(follow_id))
             unrealized = _unrealized(f"positions[{follow_id!r}]", held.get(follow_id, ()))
             book = read_orders(by_follow.get(follow_id, ()), follow_id)
             trader = trader_of.get(follow_id)
@@ -119,16 +120,17 @@ def analyze_portfolio(
                     trader_id=None if trader is None else _check_id("trader id", trader),
                 )
             )
-            trades += book.trades
-            counts = [
-                counts[0] + book.orders,
-                counts[1] + book.open_orders,
-                counts[2] + book.duplicates,
-            ]
+            books.append(book)
+        trades = [trade for book in books for trade in book.trades]
         trades.sort()
         known = [f.copy_amount for f in follows if f.copy_amount is not None]
         total = sum(known, ZERO) if follows and len(known) == len(follows) else None
-        book = Book(trades, *counts)
+        book = Book(
+            trades,
+            orders=sum(b.orders for b in books),
+            open_orders=sum(b.open_orders for b in books),
+            duplicates=sum(b.duplicates for b in books),
+        )
         figures = _figures(trades, book, total, sum((f.unrealized_pnl for f in follows), ZERO))
         trader_by_follow = {f.follow_id: f.trader_id or UNKNOWN_TRADER for f in follows}
         return PortfolioFigures(
@@ -155,10 +157,10 @@ def _figures(
     trades: Sequence[Trade], book: Book, amount: Decimal | None, unrealized: Decimal
 ) -> dict[str, Any]:
     """The fields of :class:`~._figures.Figures` for these (sorted) trades."""
-    start = min((t.open_time for t in trades), default=None)
+    start = min(map(_OPEN_TIME, trades), default=None)
     curve = equity_curve(trades, ZERO if amount is None else amount, start)
     days = daily_returns(trades, amount)
-    stats = trade_stats([t.profit for t in trades])
+    stats = trade_stats(list(map(_PROFIT, trades)))
     total = stats.realized_pnl + unrealized
     span = len(days)
     return {

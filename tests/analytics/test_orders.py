@@ -131,6 +131,7 @@ def test_a_naive_time_is_refused() -> None:
         ({"orders": [order(1, "1", 1)]}, "mapping keyed by follow id"),
         ({"orders": {"F": []}, "copy_amounts": {"F": 1.5}}, "copy_amounts\\['F'\\]"),
         ({"orders": {"": []}}, "follow id"),
+        ({"orders": {"F": []}, "copy_amounts": {7: 100}}, "follow id"),
         ({"orders": {"F": []}, "traders": {"F": 3}}, "trader id"),
     ],
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime, timedelta, timezone
-from decimal import Decimal
+from decimal import ROUND_DOWN, Context, Decimal, Inexact, Rounded, localcontext
 
 import pytest
 
@@ -183,3 +183,12 @@ def test_a_blown_day_has_no_rate_and_is_left_out_of_the_ratios() -> None:
     figures = analyze_follow(orders, copy_amount=100)
     assert [d.rate is None for d in figures.daily_returns] == [False, True, True]
     assert figures.sharpe_ratio is None  # one rate only
+
+
+def test_the_callers_decimal_context_changes_nothing() -> None:
+    profits = ["40.125", "-25.5", "10", "-5.75", "35", "-60.01", "15"]
+    orders = [order(i, p, 24 * i + 5) for i, p in enumerate(profits)]
+    expected = analyze_follow(orders, copy_amount=2000).to_dict()
+    with localcontext(Context(prec=3, rounding=ROUND_DOWN, traps=[Inexact, Rounded])):
+        assert analyze_follow(orders, copy_amount=2000).to_dict() == expected
+    assert expected["sharpe_ratio"] is not None
