@@ -195,5 +195,6 @@ async def _stop_and_read_books(client: SandboxClient, run: _DemoRun, portfolio: 
                 realized_pnl=sum((t.profit for t in trades), Decimal(0)),
                 trades=len(trades),
                 ended_by=ended.get(allocation.follow_id, "demo end"),
+                orders=tuple(trades),
             )
         )

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import attrs
 
+from .. import HistoryOrder
 from ._events import MonitorEvent
 from ._portfolio import Portfolio
 from ._selection import RankedTrader, Ranking
@@ -28,6 +29,8 @@ class FollowResult:
     realized_pnl: Decimal
     trades: int
     ended_by: str
+    #: The follow's history as the demo read it at the end (its report is built from it).
+    orders: tuple[HistoryOrder, ...] = ()
 
 
 @attrs.frozen

@@ -1,0 +1,72 @@
+"""``copytrade history sync`` and ``history show`` against the in-process sandbox."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from copytrade_async.sandbox import SandboxExchange
+
+from .helpers import run_cli, with_client
+
+
+def _follows(exchange: SandboxExchange, count: int) -> list[str]:
+    async def start(client: object) -> list[str]:
+        ids = []
+        for trader_id in exchange.trader_ids(active=True)[:count]:
+            follow = await client.follows.start(  # type: ignore[attr-defined]
+                trader_id=trader_id, copy_amount=500, leverage=3
+            )
+            ids.append(follow.follow_id)
+        return ids
+
+    ids = with_client(exchange, start)
+    exchange.advance(86_400)
+    return ids
+
+
+def _closed(exchange: SandboxExchange, follow_id: str) -> int:
+    return exchange.follow_info(follow_id).closed_trades
+
+
+def test_sync_then_show_from_the_store(exchange: SandboxExchange, tmp_path: Path) -> None:
+    follows = _follows(exchange, 2)
+    db = str(tmp_path / "h.sqlite3")
+    result = run_cli("history", "sync", *follows, "--db", db, exchange=exchange)
+    assert result.exit_code == 0, result.stderr
+    assert f"creating {db}" in result.stderr
+    for follow_id in follows:
+        assert f"{follow_id}: {_closed(exchange, follow_id)} orders written" in result.stderr
+    shown = run_cli("history", "show", follows[0], "--db", db, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(shown.stdout)))
+    assert len(rows) == _closed(exchange, follows[0])
+    from_api = run_cli("history", "show", follows[0], "--format", "json", exchange=exchange)
+    from_db = run_cli("history", "show", follows[0], "--db", db, "--format", "json")
+    assert json.loads(from_api.stdout) == json.loads(from_db.stdout)
+    table = run_cli("history", "show", follows[0], "--db", db)
+    assert table.exit_code == 0 and rows[0]["order_id"] in table.stdout
+    again = run_cli("history", "sync", *follows, "--db", db, exchange=exchange)
+    assert "creating" not in again.stderr
+
+
+def test_sync_refuses_a_bad_url(exchange: SandboxExchange) -> None:
+    result = run_cli("history", "sync", "123", "--db", "mysql://x/y", exchange=exchange)
+    assert result.exit_code == 2
+    assert "postgresql://" in result.stderr
+
+
+def test_default_store_is_in_the_user_data_dir(
+    exchange: SandboxExchange, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    follows = _follows(exchange, 1)
+    result = run_cli("history", "sync", *follows, exchange=exchange)
+    assert result.exit_code == 0, result.stderr
+    path = tmp_path / "copytrade" / "history.sqlite3"
+    assert f"creating {path}" in result.stderr and path.exists()
+    shown = run_cli("history", "show", follows[0], "--db", "--format", "jsonl")
+    assert len(shown.stdout.splitlines()) == _closed(exchange, follows[0])
