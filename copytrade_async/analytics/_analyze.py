@@ -69,15 +69,7 @@ def analyze_follow(
     Raises ``ValueError`` for input that is not what is described here.
     """
     with _building():
-        amount = _copy_amount("copy_amount", copy_amount)
-        unrealized = _unrealized("positions", positions)
-        book = read_orders(orders, _check_id("follow_id", follow_id, empty=True))
-        figures = _figures(book.trades, book, amount, unrealized)
-        return FollowFigures(
-            **figures,
-            follow_id=follow_id,
-            trader_id=None if trader_id is None else _check_id("trader_id", trader_id),
-        )
+        return _follow(orders, follow_id, copy_amount, positions, trader_id)
 
 
 def analyze_portfolio(
@@ -101,43 +93,70 @@ def analyze_portfolio(
     trades by the follow's trader (:data:`~._figures.UNKNOWN_TRADER` when not given).
     """
     with _building():
-        by_follow = _mapping("orders", orders)
-        amounts = _mapping("copy_amounts", copy_amounts)
-        held = _mapping("positions", positions)
-        trader_of = _mapping("traders", traders)
-        follow_ids = sorted(_check_id("follow id", f) for f in {*by_follow, *amounts, *held})
-        follows = []
-        books = []
-        for follow_id in follow_ids:
-            amount = _copy_amount(f"copy_amounts[{follow_id!r}]", amounts.get(follow_id))
-            unrealized = _unrealized(f"positions[{follow_id!r}]", held.get(follow_id, ()))
-            book = read_orders(by_follow.get(follow_id, ()), follow_id)
-            trader = trader_of.get(follow_id)
-            follows.append(
-                FollowFigures(
-                    **_figures(book.trades, book, amount, unrealized),
-                    follow_id=follow_id,
-                    trader_id=None if trader is None else _check_id("trader id", trader),
-                )
+        return _portfolio(orders, copy_amounts, positions, traders)
+
+
+def _follow(
+    orders: Iterable[HistoryOrder],
+    follow_id: str,
+    copy_amount: object,
+    positions: Iterable[Position],
+    trader_id: str | None,
+) -> FollowFigures:
+    amount = _copy_amount("copy_amount", copy_amount)
+    unrealized = _unrealized("positions", positions)
+    book = read_orders(orders, _check_id("follow_id", follow_id, empty=True))
+    figures = _figures(book.trades, book, amount, unrealized)
+    return FollowFigures(
+        **figures,
+        follow_id=follow_id,
+        trader_id=None if trader_id is None else _check_id("trader_id", trader_id),
+    )
+
+
+def _portfolio(
+    orders: Mapping[str, Iterable[HistoryOrder]],
+    copy_amounts: Mapping[str, Decimal | int | str] | None,
+    positions: Mapping[str, Iterable[Position]] | None,
+    traders: Mapping[str, str] | None,
+) -> PortfolioFigures:
+    by_follow = _mapping("orders", orders)
+    amounts = _mapping("copy_amounts", copy_amounts)
+    held = _mapping("positions", positions)
+    trader_of = _mapping("traders", traders)
+    follow_ids = sorted(_check_id("follow id", f) for f in {*by_follow, *amounts, *held})
+    follows = []
+    books = []
+    for follow_id in follow_ids:
+        amount = _copy_amount(f"copy_amounts[{follow_id!r}]", amounts.get(follow_id))
+        unrealized = _unrealized(f"positions[{follow_id!r}]", held.get(follow_id, ()))
+        book = read_orders(by_follow.get(follow_id, ()), follow_id)
+        trader = trader_of.get(follow_id)
+        follows.append(
+            FollowFigures(
+                **_figures(book.trades, book, amount, unrealized),
+                follow_id=follow_id,
+                trader_id=None if trader is None else _check_id("trader id", trader),
             )
-            books.append(book)
-        trades = [trade for book in books for trade in book.trades]
-        trades.sort()
-        known = [f.copy_amount for f in follows if f.copy_amount is not None]
-        total = sum(known, ZERO) if follows and len(known) == len(follows) else None
-        book = Book(
-            trades,
-            orders=sum(b.orders for b in books),
-            open_orders=sum(b.open_orders for b in books),
-            duplicates=sum(b.duplicates for b in books),
         )
-        figures = _figures(trades, book, total, sum((f.unrealized_pnl for f in follows), ZERO))
-        trader_by_follow = {f.follow_id: f.trader_id or UNKNOWN_TRADER for f in follows}
-        return PortfolioFigures(
-            **figures,
-            follows=tuple(follows),
-            by_trader=breakdown(trades, lambda t: trader_by_follow[t.follow_id], str),
-        )
+        books.append(book)
+    trades = [trade for book in books for trade in book.trades]
+    trades.sort()
+    known = [f.copy_amount for f in follows if f.copy_amount is not None]
+    total = sum(known, ZERO) if follows and len(known) == len(follows) else None
+    book = Book(
+        trades,
+        orders=sum(b.orders for b in books),
+        open_orders=sum(b.open_orders for b in books),
+        duplicates=sum(b.duplicates for b in books),
+    )
+    figures = _figures(trades, book, total, sum((f.unrealized_pnl for f in follows), ZERO))
+    trader_by_follow = {f.follow_id: f.trader_id or UNKNOWN_TRADER for f in follows}
+    return PortfolioFigures(
+        **figures,
+        follows=tuple(follows),
+        by_trader=breakdown(trades, lambda t: trader_by_follow[t.follow_id], str),
+    )
 
 
 @contextmanager
