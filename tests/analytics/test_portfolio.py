@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -95,18 +94,3 @@ def test_a_position_without_a_finite_pnl_is_refused() -> None:
     odd = attrs.evolve(position("1"), unrealized_pnl=Decimal("NaN"))
     with pytest.raises(ValueError, match=r"positions\['F1'\]: unrealized_pnl"):
         analyze_portfolio({"F1": []}, positions={"F1": [odd]})
-
-
-def test_the_garbage_collector_is_back_on_afterwards_even_on_error() -> None:
-    assert gc.isenabled()
-    analyze_portfolio(ORDERS)
-    assert gc.isenabled()
-    with pytest.raises(ValueError, match="copy_amount"):
-        analyze_follow(ORDERS["F1"], copy_amount=1.0)  # type: ignore[arg-type]
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        analyze_follow(ORDERS["F1"])
-        assert not gc.isenabled()  # left as the caller had it
-    finally:
-        gc.enable()
