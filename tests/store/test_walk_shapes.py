@@ -1,8 +1,9 @@
 """The sync's walk over odd page shapes, against a history server written here: many orders in
 one millisecond, pages of one, open orders that close between runs, new orders arriving, and
 runs interrupted after any page, an open order closing in the middle of a walk (it leaves
-the walk's window: a walk by page numbers alone would skip an older order). Whatever happens, a final run leaves the store equal to the
-server's history, each order once, with its latest fields."""
+the walk's window: a walk by page numbers alone would skip an older order). Whatever happens,
+a final run leaves the store equal to the server's history, each order once, with its latest
+fields."""
 
 from __future__ import annotations
 
