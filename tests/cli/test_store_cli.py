@@ -109,3 +109,27 @@ def test_ctrl_c_says_how_far_each_follow_got_and_the_next_sync_finishes(
     shown = run_cli("history", "show", follows[0], "--db", db, "--format", "jsonl")
     ids = [json.loads(line)["order_id"] for line in shown.stdout.splitlines()]
     assert len(ids) == len(set(ids)) == _closed(exchange, follows[0])
+
+
+def test_every_syncs_again_until_ctrl_c(
+    exchange: SandboxExchange, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from copytrade_async._cli import _store
+
+    follows = _follows(exchange, 1)
+    rounds: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        rounds.append(seconds)
+        exchange.advance(3600)  # trades close between the rounds
+        if len(rounds) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(_store, "_pause", sleep)
+    db = str(tmp_path / "h.sqlite3")
+    result = run_cli("history", "sync", *follows, "--db", db, "--every", "30", exchange=exchange)
+    assert result.exit_code == 130 and rounds == [30.0, 30.0]
+    assert result.stderr.count(f"{follows[0]}: ") >= 3  # three summaries, then how far it got
+    shown = run_cli("history", "show", follows[0], "--db", db, "--format", "jsonl")
+    # The third round was cut before it ran: the store has what the second round saw.
+    assert len(shown.stdout.splitlines()) <= _closed(exchange, follows[0])
