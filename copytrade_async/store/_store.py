@@ -141,7 +141,9 @@ class HistoryStore:
         record the trader). Each page is committed with the watermark in one transaction, so
         a sync cancelled or killed at any point leaves whole pages, and the next one goes on
         from there. ``on_page`` is called after every committed page. ``lock_wait`` (Postgres)
-        is how long to wait for another worker syncing the same follow.
+        is how long to wait for another worker syncing the same follow. An error from the
+        exchange (an unknown follow id) or the database ends the sync there: the follows
+        before it, and the pages already committed, are stored.
         """
         wanted = _follow_ids(follows)
         page_size = check_whole("page_size", page_size)

@@ -185,7 +185,8 @@ async def commit_page(
         top_ms, top_ids = newest, ids_at(unique, newest)
     elif newest == top_ms:
         top_ids = sorted(set(top_ids) | set(ids_at(unique, newest)))
-    low_ms = min(times)
+    # Never back up: a server that ignores endTime must not send the walk round in circles.
+    low_ms = min(times) if state.low_ms is None else min(state.low_ms, *times)
     async with conn.begin():
         claimed = await _claim(
             conn,
