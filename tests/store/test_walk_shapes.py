@@ -1,7 +1,9 @@
 """The sync's walk over odd page shapes, against a history server written here: many orders in
 one millisecond, pages of one, open orders that close between runs, new orders arriving, and
-runs interrupted after any page. Whatever happens, a final run leaves the store equal to the
-server's history, each order once, with its latest fields."""
+runs interrupted after any page, an open order closing in the middle of a walk (it leaves
+the walk's window: a walk by page numbers alone would skip an older order). Whatever happens,
+a final run leaves the store equal to the server's history, each order once, with its latest
+fields."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from copytrade_async import AsyncCopyTradeClient
@@ -34,6 +36,8 @@ class HistoryServer:
         self.orders: dict[str, dict[str, Any]] = {}
         self.now = BASE_MS
         self.requests = 0
+        #: Before answering this request, the newest open order closes (mid-walk).
+        self.close_at_request: int | None = None
 
     def add(self, at_ms: int, *, open_: bool) -> None:
         order_id = f"{len(self.orders):06d}"
@@ -58,6 +62,10 @@ class HistoryServer:
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests += 1
+        if self.requests == self.close_at_request:
+            opened = [o for o in self.orders.values() if o["closeTime"] is None]
+            if opened:
+                self.close(max(opened, key=self.when)["orderId"])
         params = request.url.params
         start = int(params["startTime"]) if "startTime" in params else None
         end = int(params["endTime"]) if "endTime" in params else None
@@ -105,12 +113,18 @@ events = st.lists(
         st.tuples(st.just("run"), st.integers(1, 6)),  # a run cut after that many pages
         st.tuples(st.just("add"), st.integers(1, 8)),  # that many orders closing now
         st.tuples(st.just("close"), st.integers(0, 50)),  # an open order closes
+        st.tuples(st.just("close_mid"), st.integers(2, 4)),  # ... during that request
     ),
     max_size=8,
 )
 
 
 @settings(max_examples=40, deadline=None)
+# The newest order is open and closes while page 2 is asked for: by page numbers alone, the
+# order at t=1 would slide onto page 1, already read, and be skipped.
+@example(
+    first=[(0, False), (1, False), (2, True)], page_size=1, steps=[("close_mid", 2), ("run", 6)]
+)
 @given(
     first=st.lists(st.tuples(st.integers(0, 6), st.booleans()), max_size=30),
     page_size=st.integers(1, 5),
@@ -135,6 +149,8 @@ def test_any_page_shape_and_interruption_ends_with_the_servers_history(
                     server.now += 1000
                     for _ in range(value):
                         server.add(server.now, open_=False)
+                elif kind == "close_mid":
+                    server.close_at_request = server.requests + value
                 elif kind == "close":
                     opened = sorted(k for k, o in server.orders.items() if o["closeTime"] is None)
                     if opened:
@@ -150,6 +166,7 @@ def test_any_page_shape_and_interruption_ends_with_the_servers_history(
 
                     with contextlib.suppress(Interrupt):
                         await store.sync(client, [FOLLOW], page_size=page_size, on_page=cut)
+            server.close_at_request = None  # the last run sees the history hold still
             await store.sync(client, [FOLLOW], page_size=page_size)
             rows = [order_row(order) async for order in store.orders(FOLLOW)]
         assert len(rows) == len(set(rows))
