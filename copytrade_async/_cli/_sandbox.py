@@ -14,6 +14,7 @@ import math
 import shlex
 import sys
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import attrs
@@ -232,7 +233,14 @@ sandbox.add_command(advance)
 
 @click.command("demo", short_help="Run the toolkit demo on a seeded sandbox (no credentials).")
 @click.option("--seed", type=int, default=7, show_default=True, help="Seed of the sandbox.")
-def demo(seed: int) -> None:
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="At the end, write the demo's report to FILE: one self-contained HTML page with charts"
+    " (the [report] extra).",
+)
+def demo(seed: int, report_path: Path | None) -> None:
     """Run the whole toolkit workflow on a seeded in-process sandbox and print a report.
 
     Ranks traders, sizes and diversifies a budget, watches the follows for twelve simulated
@@ -241,4 +249,8 @@ def demo(seed: int) -> None:
     from ..toolkit import run_demo
 
     report = asyncio.run(run_demo(seed=seed, out=sys.stdout))
+    if report_path is not None:
+        from ._report import demo_report, write_report_html
+
+        write_report_html(demo_report(report), report_path)
     raise click.exceptions.Exit(report.exit_status)
