@@ -13,11 +13,14 @@ import asyncio
 import math
 import shlex
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import attrs
 import click
 
+from .. import to_decimal
 from ._context import ENV_API_KEY, ENV_API_SECRET, ENV_BASE_URL, ENV_DEMO, ENV_PASSPHRASE
 from ._errors import CliError
 from ._sandbox_time import advance
@@ -31,6 +34,8 @@ __all__ = ["demo", "sandbox"]
 #: tenth of the traders are inactive, so 450 can be followed).
 DEFAULT_TRADERS = 500
 DEFAULT_MAX_FOLLOWS = 500
+#: Each account's deposit: 500 follows of 2,000 USDT.
+DEFAULT_DEPOSIT = "1000000"
 #: The fastest --speed: MAX_SPEED of the sandbox's ScaledClock (repeated so that --help does
 #: not import the sandbox).
 _MAX_SPEED = 10_000
@@ -74,6 +79,14 @@ def sandbox() -> None:
     help="Active follows each account may hold (one more is code 80004).",
 )
 @click.option(
+    "--deposit",
+    default=DEFAULT_DEPOSIT,
+    show_default=True,
+    metavar="USDT",
+    callback=lambda _ctx, _param, value: _deposit(value),
+    help="What each account starts with (a follow's copy amount comes out of it; short is 80003).",
+)
+@click.option(
     "--manual-clock",
     is_flag=True,
     help="Stop the clock: time moves only with `copytrade sandbox advance SECONDS --url URL`"
@@ -101,6 +114,7 @@ def serve(
     rate_limit: float,
     traders: int,
     max_follows: int,
+    deposit: Decimal,
     manual_clock: bool,
     speed: float | None,
     history_retention_days: float | None,
@@ -127,10 +141,12 @@ def serve(
         rate_limit=rate_limit or None,
         traders=traders,
         max_follows=max_follows,
+        deposit=deposit,
         history_retention_days=history_retention_days,
-        # A clock of its own runs away from the clients' signing clock: no timestamp window.
-        timestamp_tolerance_ms=30_000 if isinstance(clock, WallClock) else None,
     )
+    if not isinstance(clock, WallClock):
+        # A clock of its own runs away from the clients' signing clock: no timestamp window.
+        config = attrs.evolve(config, timestamp_tolerance_ms=None)
     exchange = SandboxExchange(config, clock=clock)
     try:
         server = SandboxServer(exchange, host, port, log_level="warning")
@@ -144,7 +160,7 @@ def serve(
     )
     lines = [
         f"sandbox exchange (seed {seed}, {traders} traders, {max_follows} follows per account,"
-        f" {limit}) at {server.url}",
+        f" {deposit:,f} USDT each, {limit}) at {server.url}",
         f"clock: {clock_line.replace('URL', server.url)}; history: {retention}",
         "live account:",
         *_exports(server.url, exchange.credentials),
@@ -172,6 +188,16 @@ def _clock(manual: bool, speed: float | None) -> tuple[SandboxClock, str]:
     if speed is not None:
         return ScaledClock(speed), f"{speed:g} simulated seconds per real second"
     return WallClock(), "real time"
+
+
+def _deposit(value: str) -> Decimal:
+    try:
+        amount = to_decimal("--deposit", value.strip())
+    except ValueError:
+        amount = Decimal(-1)
+    if not 0 <= amount <= 10**15:
+        raise click.BadParameter(f"{value!r} is not an amount of USDT from 0 to 10**15")
+    return amount
 
 
 def _finite(name: str, value: float | None) -> float | None:

@@ -22,8 +22,8 @@ from ._errors import EXIT_API_ERROR, EXIT_CONNECTION, CliError
 
 __all__ = ["MAX_ADVANCE_DAYS", "advance", "parse_duration"]
 
-#: The most one ``copytrade sandbox advance`` moves: a year and a day. Each two days take the
-#: sandbox about a second of work (more with many follows), so this bounds the wait.
+#: The most one ``copytrade sandbox advance`` moves: a year and a day. The sandbox steps every
+#: tick of the span (its work grows with the span, the traders and the follows): this bounds it.
 MAX_ADVANCE_DAYS = 366
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86_400}
 _DURATION = re.compile(r"(\d+(?:\.\d*)?|\.\d+)([smhd]?)")
@@ -74,8 +74,8 @@ def advance(state: CliState, seconds: float, url: str) -> None:
     30m, 45s), and print the simulated time reached.
 
     The sandbox must be served with --manual-clock or --speed N: one that follows the wall
-    clock cannot be moved. Markets move and traders trade through the whole span; a day takes
-    the sandbox about a second, more with many follows.
+    clock cannot be moved. Markets move and traders trade through the whole span, tick by
+    tick: a long span takes the sandbox a while, longer with many follows.
     """
     timeout = httpx.Timeout(_STEP_TIMEOUT_S, connect=min(state.timeout, 10.0))
     with httpx.Client(base_url=url, timeout=timeout, trust_env=False) as http:

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -19,6 +20,7 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
 import pytest
@@ -91,6 +93,29 @@ def test_manual_clock_end_to_end(monkeypatch: pytest.MonkeyPatch) -> None:
             server.communicate(timeout=15)
 
 
+def test_serve_at_a_speed() -> None:
+    command = [sys.executable, "-m", "copytrade_async", "sandbox", "serve", "--port", "0"]
+    options = ["--speed", "1440", "--traders", "10", "--max-follows", "3", "--deposit", "2500.5"]
+    with subprocess.Popen(
+        [*command, *options], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as server:
+        assert server.stdout is not None
+        try:
+            printed = [server.stdout.readline().rstrip("\n") for _ in range(2)]
+            url = printed[0].rpartition(" at ")[2]
+            clock = admin(url, "GET", "time")
+            admin_account = admin(url, "GET", "account")["available"]
+        finally:
+            server.send_signal(signal.SIGINT)
+            server.communicate(timeout=15)
+    assert "10 traders, 3 follows per account, 2,500.5 USDT each," in printed[0], printed
+    assert printed[1] == (
+        "clock: 1440 simulated seconds per real second; history: every closed trade kept"
+    )
+    assert (clock["clock"], clock["speed"], clock["advances"]) == ("scaled", 1440, True)
+    assert admin_account == "2500.5"
+
+
 def _drive(url: str) -> None:
     start = admin(url, "GET", "time")
     assert (start["clock"], start["advances"]) == ("manual", True)
@@ -145,6 +170,28 @@ def export(follow_id: str) -> list[dict[str, str]]:
     result = run_cli("history", "export", follow_id)
     assert result.exit_code == 0, result.stderr
     return list(csv.DictReader(io.StringIO(result.stdout)))
+
+
+def test_the_readme_shows_these_commands() -> None:
+    """The README's shell example of a manual clock: the commands the end-to-end test runs, each
+    of whose options the command line knows (a command and ``--help`` parse every option
+    first)."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    blocks = re.findall(r"^```sh\n(.*?)^```$", readme, re.M | re.S)
+    block = next(b for b in blocks if "--manual-clock" in b)
+    commands = [shlex.split(line.partition("#")[0]) for line in block.splitlines()]
+    assert [c[1:3] for c in commands] == [
+        ["sandbox", "serve"],
+        ["--json", "traders"],
+        ["follow", "start"],
+        ["sandbox", "advance"],
+        ["history", "export"],
+    ]
+    assert "--manual-clock" in commands[0] and "1d" in commands[3]
+    for command in commands:
+        assert command[0] == "copytrade"
+        result = run_cli(*command[1:], "--help")
+        assert result.exit_code == 0, (command, result.stderr)
 
 
 # ----- copytrade sandbox advance against a sandbox served from the test ----------------------
@@ -306,6 +353,10 @@ def test_manual_clock_and_speed_exclude_each_other() -> None:
         ("--history-retention-days", "36501"),
         ("--history-retention-days", "nan"),
         ("--history-retention-days", "inf"),
+        ("--deposit", "-1"),
+        ("--deposit", "lots"),
+        ("--deposit", "NaN"),
+        ("--deposit", "1e16"),
     ],
 )
 def test_clock_options_are_validated(option: str, value: str) -> None:
