@@ -1,7 +1,8 @@
 """The exchange forgets, the store does not: after the sandbox's retention (one day here) drops
-old trades from its answers, the store still returns them, in process and against a served
-sandbox whose manual clock is moved on through its admin endpoint. Syncs run every 20 simulated
-hours, within the retention, so no trade is forgotten before a sync has seen it."""
+old trades from its answers, the store still returns them (and a report from the store still
+counts them), in process and against a served sandbox whose manual clock is moved on through
+its admin endpoint. Syncs run every 20 simulated hours, within the retention, so no trade is
+forgotten before a sync has seen it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import sys
 
 import httpx
 
+from copytrade_async.report import build_report
 from copytrade_async.sandbox import SandboxExchange, SandboxServer, sandbox_client
 from copytrade_async.store import HistoryStore
 
@@ -44,6 +46,14 @@ async def test_the_store_keeps_what_the_sandbox_forgot(sqlite_url: str) -> None:
                 assert len(kept) == len(set(kept))
                 assert set(kept) == books(exchange, follow_id)
                 assert set(kept) > listed
+            # The report reads the store as it reads the API: every trade the sandbox ever
+            # closed counts there, while the API's own report has lost the oldest.
+            closed = [row for f in follows for row in books(exchange, f) if row[7] != "open"]
+            from_store = await build_report(store, follows)
+            from_api = await build_report(client, follows, positions=False)
+            assert from_store.figures.stats.trades == len(closed)
+            assert from_store.figures.realized_pnl == sum(row[5] for row in closed)
+            assert from_api.figures.stats.trades < from_store.figures.stats.trades
 
 
 def test_the_store_keeps_what_a_served_sandbox_forgot(sqlite_url: str) -> None:
