@@ -134,7 +134,7 @@ def serve(
     try:
         import uvicorn  # noqa: F401  (only in the [cli] extra)
     except ImportError:
-        raise CliError("serving needs uvicorn: pip install 'copytrade-async[cli]'") from None
+        raise CliError("serving needs uvicorn: pip install -e '.[cli]'") from None
     clock, clock_line = _clock(manual_clock, speed)
     config = SandboxConfig(
         seed=seed,

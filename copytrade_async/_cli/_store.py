@@ -38,7 +38,7 @@ def _store_module() -> Any:
         from .. import store
     except ImportError as exc:  # the extra is not installed
         raise click.UsageError(
-            f"the history store needs the store extra: pip install 'copytrade-async[store]' "
+            f"the history store needs the store extra: pip install -e '.[store]' "
             f"({exc.name} is missing)"
         ) from None
     return store

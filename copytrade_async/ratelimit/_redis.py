@@ -69,9 +69,7 @@ try:
     from redis.exceptions import NoScriptError
     from redis.retry import Retry
 except ImportError as exc:  # pragma: no cover - depends on the installed extras
-    raise ImportError(
-        "RedisRateLimiter needs redis-py: pip install 'copytrade-async[redis]'"
-    ) from exc
+    raise ImportError("RedisRateLimiter needs redis-py: pip install -e '.[redis]'") from exc
 
 __all__ = ["RedisRateLimiter", "fleet_share"]
 

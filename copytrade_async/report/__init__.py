@@ -3,7 +3,7 @@ one self-contained HTML page with charts::
 
     report = await build_report(client, [follow_id], copy_amounts={follow_id: 1000})
     print(report.figures.total_pnl, report.figures.max_drawdown.percent)
-    write_html(report, "report.html")  # the [report] extra: pip install 'copytrade-async[report]'
+    write_html(report, "report.html")  # the [report] extra: pip install -e '.[report]'
 
 :func:`build_report` reads a client (the follows you name: the API cannot list them) or a
 history store (every follow it has synced); :func:`report_from_orders` computes from orders in

@@ -34,7 +34,7 @@ _Titles = list[tuple[str, str]]
 
 __all__ = ["CHART_NAMES", "INSTALL_HINT", "MAX_CURVE_POINTS", "decimate", "render_charts"]
 
-INSTALL_HINT = "the HTML report needs the [report] extra: pip install 'copytrade-async[report]'"
+INSTALL_HINT = "the HTML report needs the [report] extra: pip install -e '.[report]'"
 #: The most points a curve is drawn through (4 per bucket of a quarter of this).
 MAX_CURVE_POINTS = 2000
 #: The charts, in page order.

@@ -72,9 +72,7 @@ class SandboxServer:
         try:
             import uvicorn  # only in the "cli" extra: the in-process sandbox does not need it
         except ImportError as exc:  # pragma: no cover
-            raise ImportError(
-                "serving the sandbox needs uvicorn: pip install 'copytrade-async[cli]'"
-            ) from exc
+            raise ImportError("serving the sandbox needs uvicorn: pip install -e '.[cli]'") from exc
         if keep_up_s is not None and not (0 < keep_up_s < float("inf")):
             raise ValueError(f"keep_up_s must be a finite number above 0, or None; got {keep_up_s}")
         self.exchange = exchange

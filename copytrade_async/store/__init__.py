@@ -1,6 +1,6 @@
 """A durable, incremental store of follows' histories: SQLite by default, Postgres for a fleet.
 
-Needs the ``store`` extra (``pip install 'copytrade-async[store]'``)::
+Needs the ``store`` extra (``pip install -e '.[store]'``)::
 
     async with HistoryStore("postgresql://bot@db/copytrade") as store:
         await store.sync(client, ["follow-1", "follow-2"])
@@ -19,7 +19,7 @@ try:
     import sqlalchemy as _sqlalchemy  # noqa: F401  (only in the store extra)
 except ImportError as _missing:  # pragma: no cover - depends on the install
     raise ImportError(
-        "copytrade_async.store needs the store extra: pip install 'copytrade-async[store]'"
+        "copytrade_async.store needs the store extra: pip install -e '.[store]'"
     ) from _missing
 
 from ._engine import default_path, to_url

@@ -225,5 +225,5 @@ def test_html_without_the_report_extra_says_how_to_get_it(
     page = tmp_path / "report.html"
     result = run_cli("report", follows[0], "--html", str(page), exchange=exchange)
     assert result.exit_code == 2
-    assert "pip install 'copytrade-async[report]'" in one_line(result)
+    assert "pip install -e '.[report]'" in one_line(result)
     assert not page.exists() and list(tmp_path.iterdir()) == []
