@@ -52,7 +52,7 @@ def _traders_lines(ranking: Ranking) -> list[str]:
     w = DEFAULT_WEIGHTS
     return [
         f"1. Traders: {ranking.walked} walked, {ranking.qualified} qualified"
-        " (active, >= 30 trading days, win rate >= 0.6),"
+        " (active, >= 30 trading days, win rate >= 60%),"
         f" {len(ranking.ranked)} scored, {len(ranking.failures)} failed.",
         f"   score = 100 x weighted mean of: sharpe tanh(ratio/2) x{w.sharpe},"
         f" drawdown 1-dd% x{w.drawdown}, win rate x{w.win_rate},"
@@ -71,7 +71,7 @@ def _chosen_lines(report: DemoReport) -> list[str]:
         lines.append(
             f"   {rank}. {d.nick_name} ({d.trader_id}, {d.risk_level}): {s.score}"
             f" <- sharpe {sharpe}->{s.sharpe}, drawdown {dd}%->{s.drawdown},"
-            f" win {d.win_rate}, {d.trading_days} days->{s.experience},"
+            f" win {d.win_rate * 100:.2f}%, {d.trading_days} days->{s.experience},"
             f" {d.followers_count} followers->{s.followers}"
         )
     return lines
