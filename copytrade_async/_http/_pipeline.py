@@ -8,9 +8,9 @@ for (its ``build`` function), so a body that does not fit the records fails the 
 any other bad answer. Whatever an answer sets off happens at once: a 40008 re-syncs the clock,
 a 429 pauses every task on the client.
 
-Every attempt, the first one included, runs inside tenacity: a copy of the client's
-``AsyncRetrying`` template per call, whose strategies (:class:`._retry.RetryPolicy`) read
-each attempt's outcome and decide whether, and after how long, to try again. The
+Every attempt, the first one included, runs in tenacity's loop (:func:`._retry.run_attempts`):
+its outcome goes into the call's ``RetryCallState``, and the call's strategies
+(:class:`._retry.RetryPolicy`) read it and decide whether, and after how long, to try again. The
 ``on_request`` hook then sees the outcome of the whole call, and an error that gives up on a
 connection says where the call went and how long it tried.
 
@@ -46,7 +46,7 @@ from ._endpoints import Endpoint, RetrySafety
 from ._envelope import decode_envelope, parse_server_date
 from ._hooks import HOOK_TIMEOUT, run_hook
 from ._redact import ACTIVE, Redactor, install_log_filter, scrub
-from ._retry import RetryPolicy, is_clock_error, pause_for, request_retrying
+from ._retry import RetryPolicy, is_clock_error, pause_for, run_attempts
 from ._signing import EMPTY_QUERY, Query, Signer
 from ._transport import Transport
 
@@ -115,9 +115,11 @@ class RequestPipeline:
         call = CallState(self._redactor)
         started = time.perf_counter()
         error: BaseException | None = None
-        retrying = request_retrying(self._retry_template, RetryPolicy(endpoint.safety, options))
+        policy = RetryPolicy(endpoint.safety, options)
         try:
-            return await retrying(self._attempt, outgoing, call, build)
+            return await run_attempts(
+                self._retry_template, policy, lambda: self._attempt(outgoing, call, build)
+            )
         except AlreadyFollowingError as exc:
             if call.attempts > 1 and endpoint.safety is RetrySafety.NOT_IDEMPOTENT:
                 exc.hint = (

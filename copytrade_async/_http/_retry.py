@@ -1,8 +1,8 @@
 """The retry policy: which failed attempt is tried again, after how long, and what else the
-failure sets off. The rules are pure functions (:func:`decide` puts them together); tenacity
-runs every attempt of a call, the first one included, and asks them through its own strategies
-(:class:`RetryPolicy`: a retry predicate, a stop and a wait, each reading the
-``RetryCallState``), counts the attempts, sleeps and draws the jitter.
+failure sets off. The rules are pure functions (:func:`decide` puts them together); every
+attempt of a call, the first one included, ends in tenacity's ``RetryCallState``, which its
+strategies read (:class:`RetryPolicy`: a retry predicate, a stop and a wait); tenacity counts
+the attempts and draws the jitter.
 
 What is retried:
 
@@ -21,19 +21,22 @@ the answer arrives, whether or not the call is tried again. A ``Retry-After`` is
 exactly; one longer than the cap is neither waited nor paused for: the :class:`RateLimitError`
 is raised at once. Any other wait is exponential with full jitter.
 
-One :class:`tenacity.AsyncRetrying` template is built per client and ``.copy()``-ed for every
-call, because a shared instance keeps its attempt state in a thread-local that concurrent
-coroutines would corrupt (tenacity#93).
+One :class:`tenacity.AsyncRetrying` template per client says how to sleep and what to log;
+:func:`run_attempts` runs a call's attempts in tenacity's loop with the call's own
+``RetryCallState`` and :class:`RetryPolicy`.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import anyio
 import attrs
-from tenacity import AsyncRetrying, RetryCallState
+from tenacity import AsyncRetrying, RetryAction, RetryCallState
 from tenacity.wait import wait_random_exponential
 
 from .._config import ClientOptions
@@ -59,10 +62,11 @@ __all__ = [
     "decide",
     "is_clock_error",
     "pause_for",
-    "request_retrying",
+    "run_attempts",
 ]
 
 log = logging.getLogger("copytrade_async")
+T = TypeVar("T")
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 #: The exchange's codes that mean "try again later". A code is here only where a source says
@@ -245,10 +249,45 @@ def _log_retry(retry_state: RetryCallState) -> None:
 
 
 def build_retry_template() -> AsyncRetrying:
-    """The per-client template. Copy it per call with :func:`request_retrying`."""
+    """The per-client template: how a call sleeps between attempts and what it logs."""
     return AsyncRetrying(sleep=anyio.sleep, reraise=True, before_sleep=_log_retry)
 
 
-def request_retrying(template: AsyncRetrying, policy: RetryPolicy) -> AsyncRetrying:
-    """A copy of ``template`` for one call, deciding by ``policy``."""
-    return template.copy(retry=policy.retry, stop=policy.stop, wait=policy.wait)
+async def run_attempts(
+    template: AsyncRetrying, policy: RetryPolicy, attempt: Callable[[], Awaitable[T]]
+) -> T:
+    """Run ``attempt`` until it succeeds or ``policy`` gives up, and return its result or
+    raise its last error.
+
+    This is the loop of ``AsyncRetrying.__call__``, step for step: each attempt, the first one
+    included, ends in the call's own ``RetryCallState``; a failure goes to the retry predicate,
+    then to the wait and the stop; ``before_sleep`` logs and the template's ``sleep`` waits.
+    What it leaves out is tenacity's dispatch of every step through ``inspect`` (to learn
+    whether a strategy is a coroutine function, seven times per call), which costs more than
+    the rest of the pipeline's own work per call: the ``AsyncRetrying`` row of
+    ``benchmarks/bench_throughput.py`` runs the same calls through ``AsyncRetrying`` itself.
+    The template is only read here, so calls share nothing that changes (the reason a shared
+    ``AsyncRetrying`` must be copied per call, tenacity#93).
+    """
+    state = RetryCallState(template, fn=None, args=(), kwargs={})
+    while True:
+        try:
+            return await attempt()
+        except BaseException:
+            state.set_exception(sys.exc_info())  # type: ignore[arg-type]
+            if not policy.retry(state):
+                raise
+            delay = policy.wait(state)
+            if policy.stop(state):
+                raise
+        state.next_action = RetryAction(delay)
+        state.idle_for += delay
+        if template.before_sleep is not None:
+            await _maybe_await(template.before_sleep(state))
+        state.prepare_for_next_attempt()
+        await _maybe_await(template.sleep(delay))
+
+
+async def _maybe_await(result: Awaitable[None] | None) -> None:
+    if result is not None:
+        await result
