@@ -199,15 +199,13 @@ class RetryPolicy:
     so that :meth:`stop` leaves it out of ``max_retries``.
     """
 
-    __slots__ = ("_backoff", "_cap", "_max_retries", "_safety", "clock_retries")
+    __slots__ = ("_cap", "_max_retries", "_options", "_safety", "clock_retries")
 
     def __init__(self, safety: RetrySafety, options: ClientOptions) -> None:
         self._safety = safety
+        self._options = options
         self._cap = options.retry_after_cap
         self._max_retries = options.max_retries
-        self._backoff = wait_random_exponential(
-            multiplier=options.backoff_base, max=options.backoff_max
-        )
         #: Retries granted to re-sync the clock (they do not use up ``max_retries``).
         self.clock_retries = 0
 
@@ -232,7 +230,11 @@ class RetryPolicy:
         2**attempt`` at most (``backoff_max`` at most), with full jitter."""
         exc = _failure(state)
         delay = None if exc is None else _delay(exc)
-        return delay if delay is not None else float(self._backoff(state))
+        if delay is not None:
+            return delay
+        options = self._options  # the jitter is drawn only for a call that failed
+        backoff = wait_random_exponential(multiplier=options.backoff_base, max=options.backoff_max)
+        return float(backoff(state))
 
 
 def _log_retry(retry_state: RetryCallState) -> None:
