@@ -265,9 +265,9 @@ async def run_attempts(
     included, ends in the call's own ``RetryCallState``; a failure goes to the retry predicate,
     then to the wait and the stop; ``before_sleep`` logs and the template's ``sleep`` waits.
     What it leaves out is tenacity's dispatch of every step through ``inspect`` (to learn
-    whether a strategy is a coroutine function, seven times per call), which costs more than
-    the rest of the pipeline's own work per call: the ``AsyncRetrying`` row of
-    ``benchmarks/bench_throughput.py`` runs the same calls through ``AsyncRetrying`` itself.
+    whether a strategy is a coroutine function, seven times for a call that succeeds at once),
+    a cost every call would pay: the ``AsyncRetrying`` row of ``benchmarks/bench_throughput.py``
+    runs the same calls through ``AsyncRetrying`` itself and prints the difference.
     The template is only read here, so calls share nothing that changes (the reason a shared
     ``AsyncRetrying`` must be copied per call, tenacity#93).
     """
