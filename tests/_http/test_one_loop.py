@@ -19,6 +19,7 @@ from copytrade_async import (
     APIConnectionError,
     APITimeoutError,
     AsyncCopyTradeClient,
+    AuthenticationError,
     RequestEvent,
     ResponseValidationError,
 )
@@ -146,7 +147,7 @@ async def test_a_second_clock_refusal_in_one_call_is_raised(mock_api: respx.Mock
         return_value=fail("40008", "Request timestamp expired", 401)
     )
     async with make_client(max_retries=0) as client:
-        with pytest.raises(Exception, match="40008"):
+        with pytest.raises(AuthenticationError, match="40008"):
             await client.traders.get("1")
     assert route.call_count == 2
 
@@ -193,8 +194,11 @@ async def test_a_host_on_its_default_port_is_named_without_it(mock_api: respx.Mo
     async with make_client(max_retries=0) as client:
         with pytest.raises(APIConnectionError) as info:
             await client.traders.get("1")
-    assert str(info.value).endswith(
-        "; gave up on api.example.test after 1 attempt in " + (f"{info.value.elapsed:.2f} s")
+    exc = info.value
+    assert exc.elapsed is not None
+    assert str(exc) == (
+        "traders.get: connection failed (ConnectError: refused); "
+        f"gave up on api.example.test after 1 attempt in {exc.elapsed:.2f} s"
     )
 
 
