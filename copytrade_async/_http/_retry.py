@@ -261,9 +261,10 @@ async def run_attempts(
     """Run ``attempt`` until it succeeds or ``policy`` gives up, and return its result or
     raise its last error.
 
-    This is the loop of ``AsyncRetrying.__call__``, step for step: each attempt, the first one
-    included, ends in the call's own ``RetryCallState``; a failure goes to the retry predicate,
-    then to the wait and the stop; ``before_sleep`` logs and the template's ``sleep`` waits.
+    This is the loop of ``AsyncRetrying.__call__``, step for step: a failed attempt, the first
+    one included, goes into the call's own ``RetryCallState`` (made when the first attempt
+    fails: a call that succeeds at once has no outcome to keep), then to the retry predicate,
+    the wait and the stop; ``before_sleep`` logs and the template's ``sleep`` waits.
     What it leaves out is tenacity's dispatch of every step through ``inspect`` (to learn
     whether a strategy is a coroutine function, seven times for a call that succeeds at once),
     a cost every call would pay: the ``AsyncRetrying`` row of ``benchmarks/bench_throughput.py``
@@ -271,11 +272,13 @@ async def run_attempts(
     The template is only read here, so calls share nothing that changes (the reason a shared
     ``AsyncRetrying`` must be copied per call, tenacity#93).
     """
-    state = RetryCallState(template, fn=None, args=(), kwargs={})
+    state: RetryCallState | None = None  # made when there is an outcome to keep
     while True:
         try:
             return await attempt()
         except BaseException:
+            if state is None:
+                state = RetryCallState(template, fn=None, args=(), kwargs={})
             state.set_exception(sys.exc_info())  # type: ignore[arg-type]
             if not policy.retry(state):
                 raise
