@@ -5,6 +5,7 @@ where the call went and how long it tried, and a timeout names its limit (issue 
 
 from __future__ import annotations
 
+import pickle
 import re
 import socket
 import traceback
@@ -187,6 +188,8 @@ async def test_a_connection_failure_names_the_host_the_attempts_and_the_time(
     # Never the query (the signed parameters) nor a secret.
     for hidden in ("F1", "followId", "1700000000000", "?", API_SECRET, PASSPHRASE):
         assert hidden not in text
+    # It says the same after crossing a process boundary.
+    assert str(pickle.loads(pickle.dumps(exc))) == text
 
 
 async def test_a_host_on_its_default_port_is_named_without_it(mock_api: respx.MockRouter) -> None:
