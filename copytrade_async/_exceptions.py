@@ -9,6 +9,8 @@
     │   ├── InsufficientBalanceError   80003
     │   ├── CopyLimitExceededError     80004
     │   ├── AlreadyFollowingError      80005
+    │   ├── FollowNotFoundError        40034: no such follow (or not this account's)
+    │   ├── InvalidParameterError      40017, 40020: a parameter the exchange refused
     │   ├── AuthenticationError        HTTP 401/403, 40001-40003, 40005, 40006, 40008,
     │   │                              40009, 40011, 40012, 40037
     │   ├── RateLimitError             HTTP 429 or code 429 (``.retry_after``)
@@ -23,6 +25,9 @@
     │   └── ResponseTooLargeError      the body is longer than ``max_response_bytes``
     ├── ClientClosedError              the client was closed (also a ``RuntimeError``)
     └── toolkit.PortfolioError         diversify() failed; says what was rolled back
+
+``APIError.code`` is the exchange's code as the string it sends (``"80001"``, never the number
+80001): compare it with a string, or better, catch the class.
 
 No message ever carries the secret, the passphrase or a signature: errors are built only
 from the endpoint name, the status, the exchange's code and message, and our own text, and the
@@ -47,8 +52,10 @@ __all__ = [
     "ClientClosedError",
     "CopyLimitExceededError",
     "CopyTradeError",
+    "FollowNotFoundError",
     "InsufficientBalanceError",
     "InvalidFollowSettingsError",
+    "InvalidParameterError",
     "InvalidTraderError",
     "PaginationError",
     "RateLimitError",
@@ -147,6 +154,15 @@ class CopyLimitExceededError(APIError):
 
 class AlreadyFollowingError(APIError):
     """80005: the account already follows this trader."""
+
+
+class FollowNotFoundError(APIError):
+    """40034: no follow has this id (or it belongs to another account)."""
+
+
+class InvalidParameterError(APIError):
+    """40017, 40020: the exchange refused a parameter the client's own checks let through
+    (the message says which). Not retried: the same request would be refused again."""
 
 
 class AuthenticationError(APIError):
@@ -290,6 +306,9 @@ _BY_CODE: dict[str, type[APIError]] = {
     "80003": InsufficientBalanceError,
     "80004": CopyLimitExceededError,
     "80005": AlreadyFollowingError,
+    "40034": FollowNotFoundError,
+    "40017": InvalidParameterError,
+    "40020": InvalidParameterError,
     "429": RateLimitError,
     **dict.fromkeys(AUTH_CODES, AuthenticationError),
 }

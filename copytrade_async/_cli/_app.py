@@ -65,7 +65,10 @@ class _Root(click.Group):
     f" account). Env {ENV_DEMO}=1.",
 )
 @click.option(
-    "--json", "as_json", is_flag=True, help="Print JSON instead of tables (also per command)."
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print JSON instead of tables (also per command); for history export, --format json.",
 )
 @click.option(
     "--timeout",
