@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("throughput", "decoding", "pagination", "fanout", "memory", "import")
+BENCHMARKS = ("throughput", "overhead", "decoding", "pagination", "fanout", "memory", "import")
 
 
 def verdict(met: bool | None) -> str:
@@ -43,6 +43,17 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                     verdict(entry["met"]),
                 )
             )
+    if "overhead" in results:
+        per = results["overhead"]["us_per_call"]
+        rows.append(
+            (
+                "client CPU per call, no network",
+                f"{per['ours']:.1f} µs (envelope only {per['ours, no records']:.1f} µs); "
+                f"through AsyncRetrying {per['ours, AsyncRetrying']:.1f} µs",
+                "(no target)",
+                "-",
+            )
+        )
     if "decoding" in results:
         entry = results["decoding"]
         per = entry["us_per_record"]
