@@ -153,8 +153,9 @@ class ClientOptions:
         object.__setattr__(self, "httpx_timeout", built)
         object.__setattr__(self, "attempt_deadline", attempt_deadline(timeout))
         url = httpx.URL(self.base_url)
-        port = f":{url.port}" if url.port is not None else ""
-        object.__setattr__(self, "host", f"{url.host}{port}")
+        host = f"[{url.host}]" if ":" in url.host else url.host  # an IPv6 address
+        port = f":{url.port}" if url.port is not None else ""  # None: the scheme's default
+        object.__setattr__(self, "host", f"{host}{port}")
 
 
 @attrs.frozen

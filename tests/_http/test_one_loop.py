@@ -24,6 +24,7 @@ from copytrade_async import (
     RequestEvent,
     ResponseValidationError,
 )
+from copytrade_async._config import ClientOptions
 
 from ..conftest import API_SECRET, PASSPHRASE, PREFIX, REQUEST_TIME, fail, make_client, ok
 from ..payloads import TRADER_DETAIL
@@ -203,6 +204,20 @@ async def test_a_host_on_its_default_port_is_named_without_it(mock_api: respx.Mo
         "traders.get: connection failed (ConnectError: refused); "
         f"gave up on api.example.test after 1 attempt in {exc.elapsed:.2f} s"
     )
+
+
+@pytest.mark.parametrize(
+    ("base_url", "host"),
+    [
+        ("https://api.bitget.com", "api.bitget.com"),
+        ("https://api.bitget.com:443", "api.bitget.com"),
+        ("http://127.0.0.1:9", "127.0.0.1:9"),
+        ("https://user:pw@example.com:8443/prefix", "example.com:8443"),
+        ("http://[::1]:8000", "[::1]:8000"),
+    ],
+)
+def test_the_host_an_error_names(base_url: str, host: str) -> None:
+    assert ClientOptions(base_url=base_url).host == host
 
 
 TIMEOUTS: list[tuple[Exception, httpx.Timeout | float, str]] = [
