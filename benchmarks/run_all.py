@@ -18,7 +18,17 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("throughput", "overhead", "decoding", "pagination", "fanout", "memory", "import")
+BENCHMARKS = (
+    "throughput",
+    "overhead",
+    "decoding",
+    "pagination",
+    "fanout",
+    "memory",
+    "import",
+    "store",
+    "report",
+)
 
 
 def verdict(met: bool | None) -> str:
@@ -104,6 +114,30 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 f"= {entry['ratio']:.2f}x",
                 "(no target)",
                 "-",
+            )
+        )
+    if "store" in results:
+        entry = results["store"]
+        lite, pg = entry["sqlite"], entry["postgres"]
+        rows.append(
+            (
+                f"history store, {entry['orders']:,} orders",
+                f"write path SQLite {lite['write_rps']:,} rows/s, Postgres {pg['write_rps']:,}; "
+                f"sync end to end {lite['sync_rps']:,} / {pg['sync_rps']:,}",
+                f">= {entry['target']:,} rows/s (SQLite)",
+                verdict(entry["met"]),
+            )
+        )
+    if "report" in results:
+        entry = results["report"]
+        compute, html = entry["compute"], entry["html"]
+        rows.append(
+            (
+                f"report, {compute['trades']:,} trades over {compute['follows']} follows",
+                f"figures in {compute['seconds']} s; HTML of {html['trades']:,} trades"
+                f" {html['mb']} MB (charts {html['charts_kb']} KB), drawn in {html['seconds']} s",
+                "< 2 s, < 3 MB",
+                verdict(entry["met"]),
             )
         )
     return rows

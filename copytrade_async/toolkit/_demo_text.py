@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
+from ._demo_report import DemoReport
 from ._events import (
     FollowEnded,
     MonitorEvent,
@@ -16,12 +16,9 @@ from ._events import (
     RuleFired,
     WatchFailed,
 )
+from ._portfolio import Portfolio
 from ._scoring import DEFAULT_WEIGHTS
-
-if TYPE_CHECKING:
-    from ._demo import DemoReport
-    from ._portfolio import Portfolio
-    from ._selection import Ranking
+from ._selection import Ranking
 
 __all__ = ["format_report"]
 
@@ -116,6 +113,23 @@ def _watch_lines(report: DemoReport, names: dict[str, str]) -> list[str]:
         text = _describe(event, names)
         if text is not None:
             lines.append(f"   round {event.round:>3}  {text}")
+    return lines + _last_pnl_lines(report, names)
+
+
+def _last_pnl_lines(report: DemoReport, names: dict[str, str]) -> list[str]:
+    """Each follow's PnL as the last round saw it, realised and unrealised apart."""
+    last = next((e for e in reversed(report.events) if isinstance(e, RoundCompleted)), None)
+    if last is None or not last.pnl:
+        return []
+    lines = [f"   after round {last.round} (PnL % = (realized + unrealized) / copy amount):"]
+    for s in last.pnl:
+        realized = "not read" if s.realized_pnl is None else _signed(s.realized_pnl)
+        percent = "-" if s.pnl_percent is None else f"{s.pnl_percent:+.2f}%"
+        lines.append(
+            f"   {names.get(s.follow_id, s.follow_id):<18} realized {realized:>10}"
+            f"  unrealized {_signed(s.unrealized_pnl):>10} ({s.open_positions} open)"
+            f"  PnL {percent:>8}"
+        )
     return lines
 
 
@@ -139,15 +153,24 @@ def _describe(event: MonitorEvent, names: dict[str, str]) -> str | None:
     if isinstance(event, RoundCompleted):
         return None
     who = names.get(event.follow_id, event.follow_id)
-    if isinstance(event, PositionOpened | PositionClosed):
+    if isinstance(event, PositionOpened):
         p = event.position
-        verb = "opened" if isinstance(event, PositionOpened) else "closed"
         what = f"{p.symbol} {p.side} {p.size} @ {p.entry_price}"
-        return f"{who}: position {verb}: {what} (unrealized {_signed(p.unrealized_pnl)})"
+        return f"{who}: position opened: {what} (unrealized {_signed(p.unrealized_pnl)})"
+    if isinstance(event, PositionClosed):
+        p = event.position
+        what = f"{p.symbol} {p.side} {p.size} @ {p.entry_price}"
+        result = (
+            "not in the history yet"
+            if event.realized_pnl is None
+            else (_signed(event.realized_pnl))
+        )
+        return f"{who}: position closed: {what} (realized {result})"
     if isinstance(event, PnlThresholdCrossed):
+        realized = "" if event.realized_pnl is None else f"realized {_signed(event.realized_pnl)}, "
         return (
             f"{who}: PnL {event.pnl_percent}% crossed {event.threshold}% {event.direction}"
-            f" (unrealized {_signed(event.unrealized_pnl)})"
+            f" ({realized}unrealized {_signed(event.unrealized_pnl)})"
         )
     if isinstance(event, FollowEnded):
         how = "inferred from its history" if event.inferred else "reported by the exchange"

@@ -233,7 +233,14 @@ async def test_admin_advance_account_and_time(
     response = await api.client.post("/sandbox/advance", json={"seconds": -1})
     assert response.json()["code"] == "40020"
     time_data = (await api.client.get("/sandbox/time")).json()["data"]
-    assert time_data == {"nowMs": exchange.now_ms(), "serverTimeMs": exchange.now_ms()}
+    assert time_data == {
+        "nowMs": exchange.now_ms(),
+        "serverTimeMs": exchange.now_ms(),
+        "clock": "manual",
+        "speed": None,
+        "advances": True,
+        "maxAdvanceSeconds": 2 * 86_400,
+    }
 
     await api.follow(busy_trader, amount="1234.5")
     account = (await api.client.get("/sandbox/account")).json()["data"]
