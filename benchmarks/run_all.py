@@ -20,6 +20,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = (
     "throughput",
+    "overhead",
     "decoding",
     "pagination",
     "fanout",
@@ -52,6 +53,17 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                     verdict(entry["met"]),
                 )
             )
+    if "overhead" in results:
+        per = results["overhead"]["us_per_call"]
+        rows.append(
+            (
+                "client CPU per call, no network",
+                f"{per['ours']:.1f} µs (envelope only {per['ours, no records']:.1f} µs); "
+                f"through AsyncRetrying {per['ours, AsyncRetrying']:.1f} µs",
+                "(no target)",
+                "-",
+            )
+        )
     if "decoding" in results:
         entry = results["decoding"]
         per = entry["us_per_record"]

@@ -217,11 +217,34 @@ class APIConnectionError(CopyTradeError):
         self.endpoint = endpoint
         self.message = message
         self.request_sent = request_sent
+        #: Where and how long, filled in by the client when the call gives up: the host it
+        #: tried (never the query or a secret), the attempts made, the seconds they took.
+        self.host: str | None = None
+        self.attempts: int | None = None
+        self.elapsed: float | None = None
         super().__init__(f"{endpoint}: {message}")
+
+    def __str__(self) -> str:
+        return self._where(f"{self.endpoint}: {self.message}")
+
+    def _where(self, text: str) -> str:
+        if self.host is None or self.attempts is None or self.elapsed is None:
+            return text
+        tries = "1 attempt" if self.attempts == 1 else f"{self.attempts} attempts"
+        return f"{text}; gave up on {self.host} after {tries} in {self.elapsed:.2f} s"
 
 
 class APITimeoutError(APIConnectionError):
-    """The request timed out."""
+    """The request timed out. ``limit`` names the limit that ran out (such as ``"10 s per
+    read"``), when the client could tell."""
+
+    def __init__(self, endpoint: str, message: str, *, request_sent: bool = True) -> None:
+        self.limit: str | None = None
+        super().__init__(endpoint, message, request_sent=request_sent)
+
+    def __str__(self) -> str:
+        text = f"{self.endpoint}: {self.message}"
+        return self._where(f"{text}, at its limit of {self.limit}" if self.limit else text)
 
 
 class PaginationError(CopyTradeError):

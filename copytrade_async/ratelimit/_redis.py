@@ -159,6 +159,11 @@ class RedisRateLimiter:
         """The fleet's budget."""
         return self._limits
 
+    def expected_wait(self, group: str) -> float:
+        """What is left of this process's own pause, else 0: the buckets are in Redis, and
+        asking them would cost the round trip that acquiring costs."""
+        return max(0.0, self._paused_until - anyio.current_time())
+
     @property
     def fallback_limits(self) -> RateLimits:
         """This worker's share of the budget, used while Redis is unreachable."""
