@@ -15,7 +15,11 @@ Contenders, each with a fresh client per round:
   connections), the calls spread over them in turn: the web-backend case. ``ours/httpx, 8
   share plain`` is the same with a plain ``httpx.AsyncClient`` (one pool), for comparison;
 * ``ours/aiohttp, no records`` (diagnosis): the same call stopped at the checked envelope, so
-  the difference to ``ours/aiohttp`` is what building the 20 typed records costs.
+  the difference to ``ours/aiohttp`` is what building the 20 typed records costs;
+* ``ours/aiohttp, AsyncRetrying`` (diagnosis): the same call with its attempts run by
+  tenacity's ``AsyncRetrying`` itself (a copy of the template per call) instead of the
+  pipeline's loop over tenacity's ``RetryCallState`` (``_retry.run_attempts``): the
+  difference is what AsyncRetrying's dispatch costs every call.
 
 Every round runs every contender in turn for a fixed time (2 s; 0.3 s with ``--quick``); a
 figure is the median of 3 rounds, and a ratio is the median of the per-round ratios to
@@ -48,6 +52,7 @@ from _common import (
     serve,
     verdict,
 )
+from tenacity import AsyncRetrying
 
 from copytrade_async import (
     AsyncCopyTradeClient,
@@ -56,7 +61,9 @@ from copytrade_async import (
     RateLimits,
     pooled_http_client,
 )
+from copytrade_async._http import _pipeline
 from copytrade_async._http._endpoints import HISTORY
+from copytrade_async._http._retry import RetryPolicy
 
 Fetch = Callable[[], Awaitable[Any]]
 Factory = Callable[[AsyncExitStack, str], Awaitable[Fetch]]
@@ -94,10 +101,28 @@ async def bare_httpx(stack: AsyncExitStack, url: str) -> Fetch:
     return fetch
 
 
+async def through_async_retrying(
+    template: AsyncRetrying, policy: RetryPolicy, attempt: Callable[[], Awaitable[Any]]
+) -> Any:
+    """Diagnosis only: a call's attempts run by ``AsyncRetrying`` itself, with the same
+    strategies, in place of ``_retry.run_attempts``."""
+
+    async def run() -> Any:
+        return await attempt()
+
+    return await template.copy(retry=policy.retry, stop=policy.stop, wait=policy.wait)(run)
+
+
 def ours(
-    transport: Literal["httpx", "aiohttp"], limiter: bool = False, records: bool = True
+    transport: Literal["httpx", "aiohttp"],
+    limiter: bool = False,
+    records: bool = True,
+    async_retrying: bool = False,
 ) -> Factory:
     async def factory(stack: AsyncExitStack, url: str) -> Fetch:
+        if async_retrying:  # put back when this contender's turn ends
+            stack.callback(setattr, _pipeline, "run_attempts", _pipeline.run_attempts)
+            _pipeline.run_attempts = through_async_retrying
         limits = None
         if limiter:
             huge = RateLimit.per_second(1e9, burst=1000)
@@ -120,7 +145,7 @@ def ours(
             # Diagnosis only: the same signed call, stopping at the checked envelope (a private
             # method), so the cost of building the records shows as the difference.
             params = {"followId": "1", "pageNo": "1", "pageSize": "20"}
-            envelope = await client._request(HISTORY, params=params)
+            envelope = await client._request(HISTORY, lambda got: got, params=params)
             assert len(envelope.data["list"]) == 20
             return envelope
 
@@ -167,6 +192,7 @@ CONTENDERS: dict[str, Factory] = {
     "ours/aiohttp": ours("aiohttp"),
     "ours/aiohttp+limiter": ours("aiohttp", limiter=True),
     "ours/aiohttp, no records": ours("aiohttp", records=False),
+    "ours/aiohttp, AsyncRetrying": ours("aiohttp", async_retrying=True),
 }
 
 

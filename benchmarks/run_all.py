@@ -20,6 +20,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = (
     "throughput",
+    "overhead",
     "pools",
     "accounts",
     "decoding",
@@ -27,6 +28,8 @@ BENCHMARKS = (
     "fanout",
     "memory",
     "import",
+    "store",
+    "report",
 )
 
 
@@ -92,6 +95,17 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                     verdict(entry["met"]),
                 )
             )
+    if "overhead" in results:
+        per = results["overhead"]["us_per_call"]
+        rows.append(
+            (
+                "client CPU per call, no network",
+                f"{per['ours']:.1f} µs (envelope only {per['ours, no records']:.1f} µs); "
+                f"through AsyncRetrying {per['ours, AsyncRetrying']:.1f} µs",
+                "(no target)",
+                "-",
+            )
+        )
     if "decoding" in results:
         entry = results["decoding"]
         per = entry["us_per_record"]
@@ -142,6 +156,30 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 f"= {entry['ratio']:.2f}x",
                 "(no target)",
                 "-",
+            )
+        )
+    if "store" in results:
+        entry = results["store"]
+        lite, pg = entry["sqlite"], entry["postgres"]
+        rows.append(
+            (
+                f"history store, {entry['orders']:,} orders",
+                f"write path SQLite {lite['write_rps']:,} rows/s, Postgres {pg['write_rps']:,}; "
+                f"sync end to end {lite['sync_rps']:,} / {pg['sync_rps']:,}",
+                f">= {entry['target']:,} rows/s (SQLite)",
+                verdict(entry["met"]),
+            )
+        )
+    if "report" in results:
+        entry = results["report"]
+        compute, html = entry["compute"], entry["html"]
+        rows.append(
+            (
+                f"report, {compute['trades']:,} trades over {compute['follows']} follows",
+                f"figures in {compute['seconds']} s; HTML of {html['trades']:,} trades"
+                f" {html['mb']} MB (charts {html['charts_kb']} KB), drawn in {html['seconds']} s",
+                "< 2 s, < 3 MB",
+                verdict(entry["met"]),
             )
         )
     return rows

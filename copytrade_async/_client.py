@@ -6,7 +6,7 @@ import copy
 import os
 from collections.abc import Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import attrs
 import httpx
@@ -20,8 +20,8 @@ from ._config import (
 )
 from ._env import ENV_BASE_URL, credentials_from_env, demo_from_env, setup_logging
 from ._http import (
+    Build,
     Endpoint,
-    Envelope,
     HttpxTransport,
     RequestPipeline,
     ServerClock,
@@ -30,7 +30,7 @@ from ._http import (
     create_transport,
 )
 from ._validation import check_whole
-from .ratelimit import RateLimiter, RateLimits, create_rate_limiter
+from .ratelimit import RateLimiter, RateLimits, create_rate_limiter, missing_members
 from .resources import Follows, History, Traders
 
 if TYPE_CHECKING:
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = ["AsyncCopyTradeClient"]
 
+T = TypeVar("T")
 _UNSET: Any = object()
 DEFAULT_MAX_IN_FLIGHT = 64
 
@@ -108,6 +109,11 @@ class AsyncCopyTradeClient:
         )
         if max_in_flight is not None:
             check_whole("max_in_flight", max_in_flight)
+        if rate_limiter is not None and (missing := missing_members(rate_limiter)):
+            raise TypeError(
+                "rate_limiter must implement the RateLimiter protocol; "
+                f"{type(rate_limiter).__name__} has no {', '.join(missing)}"
+            )
         pipeline = RequestPipeline(
             credentials=credentials,
             transport=create_transport(
@@ -143,8 +149,7 @@ class AsyncCopyTradeClient:
     def rate_limits(self) -> RateLimits | None:
         """The limits this client's rate limiter enforces, or None when it has none (or its
         backend does not say)."""
-        limits = getattr(self._pipeline.limiter, "limits", None)
-        return limits if isinstance(limits, RateLimits) else None
+        return self._pipeline.limiter.limits
 
     @property
     def transport(self) -> TransportName:
@@ -199,11 +204,14 @@ class AsyncCopyTradeClient:
     async def _request(
         self,
         endpoint: Endpoint,
+        build: Build[T],
         *,
         params: Mapping[str, str] | None = None,
         body: Mapping[str, str] | None = None,
-    ) -> Envelope:
-        return await self._pipeline.request(endpoint, self._options, params=params, body=body)
+    ) -> T:
+        return await self._pipeline.request(
+            endpoint, self._options, build, params=params, body=body
+        )
 
     async def aclose(self) -> None:
         """Close the connection pool (unless it was given to us). Idempotent. Clients made by

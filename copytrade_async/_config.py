@@ -143,12 +143,19 @@ class ClientOptions:
     httpx_timeout: httpx.Timeout = attrs.field(init=False, repr=False, eq=False)
     #: Seconds one whole attempt may take (see :func:`attempt_deadline`), None for no limit.
     attempt_deadline: float | None = attrs.field(init=False, repr=False, eq=False)
+    #: The host of ``base_url`` (with its port when not the scheme's default), which errors
+    #: name; never the user info, path or query.
+    host: str = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         timeout = self.timeout
         built = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         object.__setattr__(self, "httpx_timeout", built)
         object.__setattr__(self, "attempt_deadline", attempt_deadline(timeout))
+        url = httpx.URL(self.base_url)
+        host = f"[{url.host}]" if ":" in url.host else url.host  # an IPv6 address
+        port = f":{url.port}" if url.port is not None else ""  # None: the scheme's default
+        object.__setattr__(self, "host", f"{host}{port}")
 
 
 @attrs.frozen

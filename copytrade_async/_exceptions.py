@@ -9,6 +9,8 @@
     │   ├── InsufficientBalanceError   80003
     │   ├── CopyLimitExceededError     80004
     │   ├── AlreadyFollowingError      80005
+    │   ├── FollowNotFoundError        40034: no such follow (or not this account's)
+    │   ├── InvalidParameterError      40017, 40020: a parameter the exchange refused
     │   ├── AuthenticationError        HTTP 401/403, 40001-40003, 40005, 40006, 40008,
     │   │                              40009, 40011, 40012, 40037
     │   ├── RateLimitError             HTTP 429 or code 429 (``.retry_after``)
@@ -23,6 +25,9 @@
     │   └── ResponseTooLargeError      the body is longer than ``max_response_bytes``
     ├── ClientClosedError              the client was closed (also a ``RuntimeError``)
     └── toolkit.PortfolioError         diversify() failed; says what was rolled back
+
+``APIError.code`` is the exchange's code as the string it sends (``"80001"``, never the number
+80001): compare it with a string, or better, catch the class.
 
 No message ever carries the secret, the passphrase or a signature: errors are built only
 from the endpoint name, the status, the exchange's code and message, and our own text, and the
@@ -47,8 +52,10 @@ __all__ = [
     "ClientClosedError",
     "CopyLimitExceededError",
     "CopyTradeError",
+    "FollowNotFoundError",
     "InsufficientBalanceError",
     "InvalidFollowSettingsError",
+    "InvalidParameterError",
     "InvalidTraderError",
     "PaginationError",
     "RateLimitError",
@@ -149,6 +156,15 @@ class AlreadyFollowingError(APIError):
     """80005: the account already follows this trader."""
 
 
+class FollowNotFoundError(APIError):
+    """40034: no follow has this id (or it belongs to another account)."""
+
+
+class InvalidParameterError(APIError):
+    """40017, 40020: the exchange refused a parameter the client's own checks let through
+    (the message says which). Not retried: the same request would be refused again."""
+
+
 class AuthenticationError(APIError):
     """The credentials, signature, passphrase or timestamp were refused."""
 
@@ -201,11 +217,34 @@ class APIConnectionError(CopyTradeError):
         self.endpoint = endpoint
         self.message = message
         self.request_sent = request_sent
+        #: Where and how long, filled in by the client when the call gives up: the host it
+        #: tried (never the query or a secret), the attempts made, the seconds they took.
+        self.host: str | None = None
+        self.attempts: int | None = None
+        self.elapsed: float | None = None
         super().__init__(f"{endpoint}: {message}")
+
+    def __str__(self) -> str:
+        return self._where(f"{self.endpoint}: {self.message}")
+
+    def _where(self, text: str) -> str:
+        if self.host is None or self.attempts is None or self.elapsed is None:
+            return text
+        tries = "1 attempt" if self.attempts == 1 else f"{self.attempts} attempts"
+        return f"{text}; gave up on {self.host} after {tries} in {self.elapsed:.2f} s"
 
 
 class APITimeoutError(APIConnectionError):
-    """The request timed out."""
+    """The request timed out. ``limit`` names the limit that ran out (such as ``"10 s per
+    read"``), when the client could tell."""
+
+    def __init__(self, endpoint: str, message: str, *, request_sent: bool = True) -> None:
+        self.limit: str | None = None
+        super().__init__(endpoint, message, request_sent=request_sent)
+
+    def __str__(self) -> str:
+        text = f"{self.endpoint}: {self.message}"
+        return self._where(f"{text}, at its limit of {self.limit}" if self.limit else text)
 
 
 class PaginationError(CopyTradeError):
@@ -267,6 +306,9 @@ _BY_CODE: dict[str, type[APIError]] = {
     "80003": InsufficientBalanceError,
     "80004": CopyLimitExceededError,
     "80005": AlreadyFollowingError,
+    "40034": FollowNotFoundError,
+    "40017": InvalidParameterError,
+    "40020": InvalidParameterError,
     "429": RateLimitError,
     **dict.fromkeys(AUTH_CODES, AuthenticationError),
 }

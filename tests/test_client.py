@@ -135,6 +135,11 @@ async def test_a_given_rate_limiter_is_used(mock_api: respx.MockRouter) -> None:
             self.paused: list[float] = []
             self.closed = False
 
+        limits = None
+
+        def expected_wait(self, group: str) -> float:
+            return 0.0
+
         async def acquire(self, group: str) -> float:
             self.acquired.append(group)
             return 0.0
@@ -154,6 +159,19 @@ async def test_a_given_rate_limiter_is_used(mock_api: respx.MockRouter) -> None:
     assert limiter.acquired == ["copytrading", "copytrading"]
     assert limiter.paused == [0.0]
     assert limiter.closed
+
+
+def test_a_rate_limiter_missing_a_member_is_refused_when_the_client_is_made() -> None:
+    class Partial:
+        async def acquire(self, group: str) -> float:
+            return 0.0
+
+        async def pause(self, seconds: float) -> None: ...
+
+        async def aclose(self) -> None: ...
+
+    with pytest.raises(TypeError, match="Partial has no limits, expected_wait"):
+        make_client(rate_limiter=Partial())
 
 
 async def test_rate_limits_are_visible() -> None:

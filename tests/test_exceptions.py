@@ -21,8 +21,10 @@ from copytrade_async import (
     AuthenticationError,
     CopyLimitExceededError,
     CopyTradeError,
+    FollowNotFoundError,
     InsufficientBalanceError,
     InvalidFollowSettingsError,
+    InvalidParameterError,
     InvalidTraderError,
     RateLimitError,
     ResponseDecodeError,
@@ -40,6 +42,9 @@ CODE_TABLE = [
     ("80003", 400, InsufficientBalanceError),
     ("80004", 400, CopyLimitExceededError),
     ("80005", 400, AlreadyFollowingError),
+    ("40034", 400, FollowNotFoundError),
+    ("40020", 400, InvalidParameterError),
+    ("40017", 400, InvalidParameterError),
     ("40006", 400, AuthenticationError),
     ("40008", 400, AuthenticationError),
     ("40009", 400, AuthenticationError),
@@ -151,6 +156,24 @@ async def test_errors_through_the_client(
     assert isinstance(info.value, CopyTradeError)
 
 
+@pytest.mark.parametrize("call", ["stop", "positions", "history"])
+async def test_an_unknown_follow_is_follow_not_found_on_the_sandbox(call: str) -> None:
+    from copytrade_async.sandbox import sandbox_client
+
+    async with sandbox_client(seed=3, rate_limits=None) as sandbox:
+        follows = sandbox.follows
+        calls = {
+            "stop": lambda: follows.stop("404404404"),
+            "positions": lambda: follows.positions("404404404"),
+            "history": lambda: sandbox.history.page("404404404"),
+        }
+        with pytest.raises(FollowNotFoundError) as info:
+            await calls[call]()
+    # The code is the string the exchange sends: a comparison with the number is False.
+    assert info.value.code == "40034" and info.value.code != 40034  # type: ignore[comparison-overlap]
+    assert info.value.message == "follow not found"
+
+
 async def test_no_secret_in_any_error(
     client: AsyncCopyTradeClient, mock_api: respx.MockRouter
 ) -> None:
@@ -239,6 +262,8 @@ SAMPLES: dict[str, Callable[[], BaseException]] = {
             InsufficientBalanceError,
             CopyLimitExceededError,
             AlreadyFollowingError,
+            FollowNotFoundError,
+            InvalidParameterError,
             AuthenticationError,
             RateLimitError,
             ServerError,

@@ -23,7 +23,7 @@ import copytrade_async
 ROOT = Path(copytrade_async.__file__).parent
 PACKAGE = "copytrade_async"
 #: Packages that build on the core and must use only what its faces offer.
-CLIENTS_OF_THE_CORE = ("sandbox", "toolkit", "_cli")
+CLIENTS_OF_THE_CORE = ("sandbox", "toolkit", "_cli", "analytics", "report", "store")
 MAX_LINES = 400
 
 

@@ -14,9 +14,11 @@ ROOT = Path(__file__).resolve().parent.parent
 PUBLIC = [
     "copytrade_async",
     "copytrade_async.ratelimit",
+    "copytrade_async.report",
     "copytrade_async.resources",
     "copytrade_async.sandbox",
     "copytrade_async.toolkit",
+    "copytrade_async.analytics",
 ]
 EXPORTS = [(module, name) for module in PUBLIC for name in importlib.import_module(module).__all__]
 

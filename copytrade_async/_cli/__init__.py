@@ -24,9 +24,7 @@ __all__ = ["INSTALL_HINT", "main"]
 
 #: Imported by the command line; when one is missing, ``main`` prints the hint and exits 2.
 _CLI_DEPENDENCIES = frozenset({"click", "rich"})
-INSTALL_HINT = (
-    "copytrade: the command line needs the [cli] extra: pip install 'copytrade-async[cli]'"
-)
+INSTALL_HINT = "copytrade: the command line needs the [cli] extra: pip install -e '.[cli]'"
 
 
 def main(args: Sequence[str] | None = None, prog_name: str | None = None) -> None:

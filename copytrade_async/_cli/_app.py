@@ -11,7 +11,9 @@ from ._context import ENV_BASE_URL, ENV_DEMO, CliState
 from ._errors import EPILOG, one_line_errors
 from ._follows import follow, positions
 from ._history import history
+from ._report import report
 from ._sandbox import demo, sandbox
+from ._store import show, sync
 from ._traders import traders
 
 __all__ = ["cli"]
@@ -65,7 +67,10 @@ class _Root(click.Group):
     f" account). Env {ENV_DEMO}=1.",
 )
 @click.option(
-    "--json", "as_json", is_flag=True, help="Print JSON instead of tables (also per command)."
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print JSON instead of tables (also per command); for history export, --format json.",
 )
 @click.option(
     "--timeout",
@@ -111,5 +116,7 @@ def cli(
     state.max_retries = max_retries
 
 
-for command in (traders, follow, positions, history, sandbox, demo):
+history.add_command(sync)
+history.add_command(show)
+for command in (traders, follow, positions, history, report, sandbox, demo):
     cli.add_command(command)

@@ -60,8 +60,10 @@ _OPTION_NAMES = {
 }
 
 
-#: Click 8.2+ raises NoArgsIsHelpError for a group run without a command (8.1 prints the help
-#: and exits 0 itself): the help is shown, not squeezed into one line.
+#: Click 8.2+ raises NoArgsIsHelpError for a group run without a command, to print the help on
+#: stderr and exit 2; we print it on stdout and exit 0, as click 8.1 did (and ``git remote``,
+#: ``docker compose`` do): asking what a group offers is not an error, and
+#: ``copytrade traders | less`` shows it.
 _HELP_FOR_NO_COMMAND: tuple[type[click.UsageError], ...] = tuple(
     filter(None, [getattr(click.exceptions, "NoArgsIsHelpError", None)])
 )
@@ -125,7 +127,7 @@ def _message(exc: BaseException) -> str:
 def one_line_errors() -> Iterator[None]:
     """Report the library's errors, usage errors, bad values and Ctrl-C as one line
     (``error: ...``) and exit with the documented code; anything else (a bug) keeps its
-    traceback. A group run without a command shows its help, as click does (exit 2). A closed
+    traceback. A group run without a command prints its help on stdout (exit 0). A closed
     pipe (the reader of stdout or stderr left) ends quietly with ``EXIT_BROKEN_PIPE``."""
     try:
         try:
@@ -133,8 +135,13 @@ def one_line_errors() -> Iterator[None]:
         finally:
             sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
     except _HELP_FOR_NO_COMMAND as exc:
-        exc.show()
-        raise click.exceptions.Exit(exc.exit_code) from None
+        try:
+            click.echo(exc.format_message())
+            sys.stdout.flush()
+        except BrokenPipeError:  # ``copytrade traders | head -1``
+            silence_closed_streams()
+            raise click.exceptions.Exit(EXIT_BROKEN_PIPE) from None
+        raise click.exceptions.Exit(0) from None
     except BrokenPipeError:
         silence_closed_streams()
         raise click.exceptions.Exit(EXIT_BROKEN_PIPE) from None

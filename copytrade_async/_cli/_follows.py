@@ -24,6 +24,9 @@ from ._output import emit_json, print_fields, print_records
 
 __all__ = ["follow", "positions"]
 
+#: What a narrow terminal leaves out first: the symbol, side, size and money stay.
+_POSITION_OPTIONAL = ("create_time", "margin_mode", "leverage", "mark_price")
+
 
 @click.group()
 def follow() -> None:
@@ -120,7 +123,7 @@ def positions(state: CliState, follow_id: str) -> None:
     if state.json:
         emit_json(found)
     else:
-        print_records(f"Open positions of follow {follow_id}", found)
+        print_records(f"Open positions of follow {follow_id}", found, optional=_POSITION_OPTIONAL)
 
 
 def _show(state: CliState, title: str, record: Follow | FollowStopped | FollowSettings) -> None:

@@ -1,10 +1,12 @@
-"""``copytrade history export``: every closed trade of a follow, as CSV or JSON lines.
+"""``copytrade history export``: every closed trade of a follow, as CSV, JSON or JSON lines.
 
 The walk goes page by page; the progress bar, drawn on stderr, counts records toward the
 ``totalNum`` of the first page. ``endTime`` is pinned by the client, and the paginator drops an
 ``orderId`` it has handed out already, so a trade closing during the export neither shifts nor
 repeats rows. Nothing is written before the first page has arrived: an export that fails at
-once leaves stdout empty, and one of no trade writes the CSV header alone (JSON lines: nothing).
+once leaves stdout empty, and one of no trade writes the CSV header alone (JSON: ``[]``; JSON
+lines: nothing). ``--format json`` streams one JSON array, a record per line, so a long
+history is never held in memory; ``--json`` (global or on the command) means ``--format json``.
 A file is written beside its destination and renamed into place at the end: a failed export
 never leaves a partial file.
 """
@@ -16,7 +18,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
@@ -34,10 +36,14 @@ from rich.progress import (
 from rich.text import Text
 
 from .. import MAX_PAGE_SIZE, AsyncCopyTradeClient, HistoryOrder
-from ._context import CliState, pass_state
+from ._context import CliState, json_option, pass_state
+from ._errors import CliError
 from ._output import CliConsole, field_names, flat_row
 
-__all__ = ["history", "parse_time"]
+__all__ = ["FORMATS", "history", "parse_time"]
+
+#: What ``history export --format`` writes.
+FORMATS = ("csv", "json", "jsonl")
 
 
 def parse_time(
@@ -68,10 +74,10 @@ def history() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["csv", "jsonl"]),
+    type=click.Choice(FORMATS),
     default="csv",
     show_default=True,
-    help="CSV with a header row, or one JSON object per line.",
+    help="CSV with a header row, a JSON array (what --json gives), or one JSON object per line.",
 )
 @click.option(
     "--output",
@@ -100,8 +106,11 @@ def history() -> None:
     show_default=True,
     help="Trades per request.",
 )
+@json_option
 @pass_state
+@click.pass_context
 def export(
+    ctx: click.Context,
     state: CliState,
     follow_id: str,
     fmt: str,
@@ -112,8 +121,16 @@ def export(
 ) -> None:
     """Export every closed trade of FOLLOW_ID, newest first.
 
-    Decimals are written exactly as the exchange sent them, times as ISO 8601 UTC.
+    Decimals are written exactly as the exchange sent them, times as ISO 8601 UTC. --json
+    (here or before the command) is --format json; with another --format it is refused.
     """
+    if state.json:
+        if (
+            ctx.get_parameter_source("fmt") is click.core.ParameterSource.COMMANDLINE
+            and fmt != "json"
+        ):
+            raise CliError(f"--json and --format {fmt} disagree: give one of them")
+        fmt = "json"
 
     async def walk(client: AsyncCopyTradeClient) -> tuple[int, int]:
         paginator = client.history.list(
@@ -122,12 +139,12 @@ def export(
         records = pages = 0
         total: int | None = None
         write: Callable[[HistoryOrder], None] | None = None
-        with _destination(output) as stream, _progress() as progress:
+        with _destination(output) as stream, _progress() as progress, ExitStack() as stack:
             task = progress.add_task("history", total=None)
             async for page in paginator.pages():  # each order once: the paginator de-duplicates
                 if write is None:  # the first page: the total, then the header, if any
                     total = page.total_num if page.total_num >= len(page.items) else None
-                    write = _writer(fmt, stream)
+                    write = stack.enter_context(_writer(fmt, stream))
                 pages += 1
                 for order in page.items:
                     write(order)
@@ -175,20 +192,34 @@ def _progress() -> Progress:
     )
 
 
-def _writer(fmt: str, stream: IO[str]) -> Callable[[HistoryOrder], None]:
+@contextmanager
+def _writer(fmt: str, stream: IO[str]) -> Iterator[Callable[[HistoryOrder], None]]:
+    """Write one order to ``stream``; a JSON array is closed when the walk ends well."""
     if fmt == "jsonl":
 
-        def write_json(order: HistoryOrder) -> None:
+        def write_line(order: HistoryOrder) -> None:
             stream.write(order.to_json() + "\n")
 
-        return write_json
+        yield write_line
+        return
+    if fmt == "json":
+        separator = "[\n"
+
+        def write_item(order: HistoryOrder) -> None:
+            nonlocal separator
+            stream.write(separator + "  " + order.to_json())
+            separator = ",\n"
+
+        yield write_item
+        stream.write("[]\n" if separator == "[\n" else "\n]\n")
+        return
     writer = csv.DictWriter(stream, fieldnames=field_names(HistoryOrder), lineterminator="\n")
     writer.writeheader()
 
     def write_csv(order: HistoryOrder) -> None:
         writer.writerow(flat_row(order))
 
-    return write_csv
+    yield write_csv
 
 
 @contextmanager

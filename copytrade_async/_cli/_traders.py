@@ -30,6 +30,8 @@ _LIST_COLUMNS = (
     "risk_level",
     "status",
 )
+#: What a narrow terminal leaves out first (the id, the name, the money and the win rate stay).
+_LIST_OPTIONAL = ("status", "risk_level", "trading_days", "followers_count")
 
 
 @click.group()
@@ -52,7 +54,10 @@ def traders() -> None:
 def list_traders(
     state: CliState, sort_by: SortBy | None, sort_type: SortType | None, limit: int
 ) -> None:
-    """List traders, in the exchange's order or sorted."""
+    """List traders, in the exchange's order or sorted.
+
+    The win rate is in percent; --json gives the exchange's fraction (0.6329).
+    """
 
     async def fetch(client: AsyncCopyTradeClient) -> list[Trader]:
         paginator = client.traders.list(
@@ -67,7 +72,7 @@ def list_traders(
     if state.json:
         emit_json(found)
     else:
-        print_records("Traders", found, _LIST_COLUMNS)
+        print_records("Traders", found, _LIST_COLUMNS, optional=_LIST_OPTIONAL)
 
 
 @traders.command("show")
@@ -75,7 +80,11 @@ def list_traders(
 @json_option
 @pass_state
 def show_trader(state: CliState, trader_id: str) -> None:
-    """Show one trader: profile, statistics and open positions."""
+    """Show one trader: profile, statistics and open positions.
+
+    Ratios are in percent (win rate, maximum drawdown), the average holding time in hours;
+    --json gives the exchange's own values (the win rate as a fraction: 0.6329).
+    """
 
     async def fetch(client: AsyncCopyTradeClient) -> TraderDetail:
         return await client.traders.get(trader_id)
@@ -87,4 +96,4 @@ def show_trader(state: CliState, trader_id: str) -> None:
     print_fields(f"Trader {detail.trader_id}", detail, skip=("statistics", "positions"))
     if detail.statistics is not None:
         print_fields("Statistics", detail.statistics)
-    print_records("Open positions", detail.positions)
+    print_records("Open positions", detail.positions, optional=("leverage",))

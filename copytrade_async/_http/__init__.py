@@ -5,10 +5,11 @@
 HTTP library (:mod:`._transport_httpx` over the pools of :mod:`._transport_pooled`, and
 :mod:`._transport_aiohttp`, chosen by :mod:`._transport_factory`); :mod:`._envelope` reads an
 answer; :mod:`._retry` decides about a failed attempt; :mod:`._redact` keeps our secrets out of
-errors and log lines; :mod:`._hooks` runs the ``on_request`` hook; :mod:`._pipeline` runs every
-call through all of them.
+errors and log lines; :mod:`._hooks` runs the ``on_request`` hook; :mod:`._call` holds the
+records of one call; :mod:`._pipeline` runs every call through all of them.
 """
 
+from ._call import Build
 from ._clock import ServerClock
 from ._endpoints import (
     FOLLOW,
@@ -37,6 +38,7 @@ __all__ = [
     "TRADERS",
     "TRADER_DETAIL",
     "UPDATE_SETTINGS",
+    "Build",
     "Endpoint",
     "Envelope",
     "HttpxTransport",

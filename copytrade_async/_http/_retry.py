@@ -1,6 +1,8 @@
 """The retry policy: which failed attempt is tried again, after how long, and what else the
-failure sets off. The rules are pure (:func:`decide`); tenacity counts the attempts, sleeps and
-draws the jitter; the pipeline carries out what a :class:`RetryDecision` says and nothing else.
+failure sets off. The rules are pure functions (:func:`decide` puts them together); every
+attempt of a call, the first one included, ends in tenacity's ``RetryCallState``, which its
+strategies read (:class:`RetryPolicy`: a retry predicate, a stop and a wait); tenacity counts
+the attempts and draws the jitter.
 
 What is retried:
 
@@ -14,26 +16,30 @@ What is retried:
   time of the answer; that retry does not use up ``max_retries``.
 
 A 429 pauses every task on the client for its ``Retry-After`` (:data:`DEFAULT_RATE_LIMIT_PAUSE`
-when it gave none). A ``Retry-After`` is waited out exactly; one longer than the cap is neither
-waited nor paused for: the :class:`RateLimitError` is raised at once. Any other wait is
-exponential with full jitter.
+when it gave none): :func:`pause_for` says how long, and the pipeline pauses the limiter when
+the answer arrives, whether or not the call is tried again. A ``Retry-After`` is waited out
+exactly; one longer than the cap is neither waited nor paused for: the :class:`RateLimitError`
+is raised at once. Any other wait is exponential with full jitter.
 
-One :class:`tenacity.AsyncRetrying` template is built per client and ``.copy()``-ed for every
-call that fails once, because a shared instance keeps its attempt state in a thread-local that
-concurrent coroutines would corrupt.
+One :class:`tenacity.AsyncRetrying` template per client says how to sleep and what to log;
+:func:`run_attempts` runs a call's attempts in tenacity's loop with the call's own
+``RetryCallState`` and :class:`RetryPolicy`.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import anyio
 import attrs
-from tenacity import AsyncRetrying, RetryCallState
+from tenacity import AsyncRetrying, RetryAction, RetryCallState
 from tenacity.wait import wait_random_exponential
 
+from .._config import ClientOptions
 from .._exceptions import (
     TIMESTAMP_EXPIRED,
     APIConnectionError,
@@ -49,13 +55,18 @@ from ._endpoints import RetrySafety
 
 __all__ = [
     "DEFAULT_RATE_LIMIT_PAUSE",
+    "TRANSIENT_CODES",
     "RetryDecision",
+    "RetryPolicy",
     "build_retry_template",
     "decide",
-    "request_retrying",
+    "is_clock_error",
+    "pause_for",
+    "run_attempts",
 ]
 
 log = logging.getLogger("copytrade_async")
+T = TypeVar("T")
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 #: The exchange's codes that mean "try again later". A code is here only where a source says
@@ -68,6 +79,10 @@ TRANSIENT_CODES = frozenset(
     {
         "429",  # "Too many requests": the exchange's table; ccxt maps it to DDoSProtection
         "40015",  # "System is abnormal, please try again later": the exchange's table and ccxt
+        # "Server upgrade, please try again later": ccxt maps it to OnMaintenance, which its
+        # error hierarchy puts under ExchangeNotAvailable, a NetworkError (an outage that
+        # passes, not a refusal of the request)
+        "40200",
     }
 )
 #: Statuses that prove the server did not act on the request.
@@ -94,7 +109,8 @@ class RetryDecision:
 _GIVE_UP = RetryDecision(retry=False)
 
 
-def _is_clock_error(exc: BaseException) -> bool:
+def is_clock_error(exc: BaseException) -> bool:
+    """A 40008 "timestamp expired": our clock estimate is off."""
     return isinstance(exc, AuthenticationError) and exc.code == TIMESTAMP_EXPIRED
 
 
@@ -115,6 +131,35 @@ def _is_retryable(exc: BaseException, safety: RetrySafety) -> bool:
     return False
 
 
+def _retry_after(exc: BaseException) -> float | None:
+    """The server's wait (``Retry-After``) on a failed answer, when it gave one."""
+    return exc.retry_after if isinstance(exc, APIError) else None
+
+
+def _past_cap(retry_after: float | None, cap: float) -> bool:
+    # An endless wait (``inf``: too long to read) is past any cap.
+    return retry_after is not None and (retry_after > cap or math.isinf(retry_after))
+
+
+def _delay(exc: BaseException) -> float | None:
+    """The wait the failure itself sets before the next attempt: none after a 40008 (the clock
+    is re-synced instead), the server's ``Retry-After`` when it gave one, else None (backoff)."""
+    return 0.0 if is_clock_error(exc) else _retry_after(exc)
+
+
+def pause_for(exc: BaseException, *, retry_after_cap: float) -> float | None:
+    """Seconds every task on the client waits after this failure (a 429 from the server, not
+    a refusal of our own limiter), or None; a wait past the cap is not paused for."""
+    if isinstance(exc, RateLimitWaitError) or not isinstance(exc, APIError):
+        return None
+    if not isinstance(exc, RateLimitError) and exc.http_status != 429:
+        return None
+    retry_after = exc.retry_after
+    if _past_cap(retry_after, retry_after_cap):
+        return None
+    return retry_after if retry_after is not None else DEFAULT_RATE_LIMIT_PAUSE
+
+
 def decide(
     exc: BaseException, safety: RetrySafety, *, retry_after_cap: float, clock_retries: int
 ) -> RetryDecision:
@@ -122,19 +167,74 @@ def decide(
     retries so far."""
     if not isinstance(exc, Exception) or isinstance(exc, RateLimitWaitError):
         return _GIVE_UP  # cancellation; or the caller's bound on the limiter's wait: fail fast
-    if _is_clock_error(exc):
+    if is_clock_error(exc):
         assert isinstance(exc, APIError)
         can_resync = exc.request_time_ms is not None
         return RetryDecision(
             retry=can_resync and clock_retries == 0, delay=0.0, resync_clock=can_resync
         )
-    retry_after = exc.retry_after if isinstance(exc, APIError) else None
-    if retry_after is not None and (retry_after > retry_after_cap or math.isinf(retry_after)):
-        return _GIVE_UP  # an endless wait (``inf``: too long to read) is past any cap
-    pause = None
-    if isinstance(exc, RateLimitError) or (isinstance(exc, APIError) and exc.http_status == 429):
-        pause = retry_after if retry_after is not None else DEFAULT_RATE_LIMIT_PAUSE
-    return RetryDecision(retry=_is_retryable(exc, safety), delay=retry_after, pause_everyone=pause)
+    if _past_cap(_retry_after(exc), retry_after_cap):
+        return _GIVE_UP
+    return RetryDecision(
+        retry=_is_retryable(exc, safety),
+        delay=_delay(exc),
+        pause_everyone=pause_for(exc, retry_after_cap=retry_after_cap),
+    )
+
+
+def _failure(state: RetryCallState) -> BaseException | None:
+    """The exception the attempt ``state`` describes ended with, or None when it succeeded."""
+    outcome = state.outcome
+    if outcome is None or not outcome.failed:
+        return None
+    return outcome.exception()
+
+
+class RetryPolicy:
+    """One call's retry policy, as the strategies tenacity asks for: :meth:`retry` (the
+    predicate), :meth:`stop` and :meth:`wait`, each reading the outcome and the attempt number
+    of the ``RetryCallState`` and deciding by the rules above.
+
+    The predicate grants the one re-sync retry a call may have (after a 40008) and counts it,
+    so that :meth:`stop` leaves it out of ``max_retries``.
+    """
+
+    __slots__ = ("_cap", "_max_retries", "_options", "_safety", "clock_retries")
+
+    def __init__(self, safety: RetrySafety, options: ClientOptions) -> None:
+        self._safety = safety
+        self._options = options
+        self._cap = options.retry_after_cap
+        self._max_retries = options.max_retries
+        #: Retries granted to re-sync the clock (they do not use up ``max_retries``).
+        self.clock_retries = 0
+
+    def retry(self, state: RetryCallState) -> bool:
+        """Whether the failed attempt is tried again (if the stop allows)."""
+        exc = _failure(state)
+        if exc is None:
+            return False
+        decision = decide(
+            exc, self._safety, retry_after_cap=self._cap, clock_retries=self.clock_retries
+        )
+        if decision.retry and decision.resync_clock:
+            self.clock_retries += 1
+        return decision.retry
+
+    def stop(self, state: RetryCallState) -> bool:
+        """Whether the call has used up its retries."""
+        return state.attempt_number - self.clock_retries > self._max_retries
+
+    def wait(self, state: RetryCallState) -> float:
+        """Seconds before the next attempt: what the failure asked for, else ``backoff_base *
+        2**attempt`` at most (``backoff_max`` at most), with full jitter."""
+        exc = _failure(state)
+        delay = None if exc is None else _delay(exc)
+        if delay is not None:
+            return delay
+        options = self._options  # the jitter is drawn only for a call that failed
+        backoff = wait_random_exponential(multiplier=options.backoff_base, max=options.backoff_max)
+        return float(backoff(state))
 
 
 def _log_retry(retry_state: RetryCallState) -> None:
@@ -151,39 +251,48 @@ def _log_retry(retry_state: RetryCallState) -> None:
 
 
 def build_retry_template() -> AsyncRetrying:
-    """The per-client template. Copy it per call with :func:`request_retrying`."""
+    """The per-client template: how a call sleeps between attempts and what it logs."""
     return AsyncRetrying(sleep=anyio.sleep, reraise=True, before_sleep=_log_retry)
 
 
-def request_retrying(
-    template: AsyncRetrying,
-    *,
-    max_retries: int,
-    backoff_base: float,
-    backoff_max: float,
-    decision: Callable[[], RetryDecision | None],
-    clock_retries: Callable[[], int],
-) -> AsyncRetrying:
-    """A copy of ``template`` for one call. ``decision`` returns the decision on the last
-    failed attempt (None when it failed before one was made, as on cancellation), and
-    ``clock_retries`` the re-sync retries used so far. A decision that names no delay waits
-    ``backoff_base * 2**attempt`` seconds at most (``backoff_max`` at most), with full jitter."""
-    jitter = wait_random_exponential(multiplier=backoff_base, max=backoff_max)
+async def run_attempts(
+    template: AsyncRetrying, policy: RetryPolicy, attempt: Callable[[], Awaitable[T]]
+) -> T:
+    """Run ``attempt`` until it succeeds or ``policy`` gives up, and return its result or
+    raise its last error.
 
-    def retry(state: RetryCallState) -> bool:
-        outcome = state.outcome
-        if outcome is None or not outcome.failed:
-            return False
-        last = decision()
-        return last is not None and last.retry
+    This is the loop of ``AsyncRetrying.__call__``, step for step: a failed attempt, the first
+    one included, goes into the call's own ``RetryCallState`` (made when the first attempt
+    fails: a call that succeeds at once has no outcome to keep), then to the retry predicate,
+    the wait and the stop; ``before_sleep`` logs and the template's ``sleep`` waits.
+    What it leaves out is tenacity's dispatch of every step through ``inspect`` (to learn
+    whether a strategy is a coroutine function, seven times for a call that succeeds at once),
+    a cost every call would pay: the ``AsyncRetrying`` row of ``benchmarks/bench_throughput.py``
+    runs the same calls through ``AsyncRetrying`` itself and prints the difference.
+    The template is only read here, so calls share nothing that changes (the reason a shared
+    ``AsyncRetrying`` must be copied per call, tenacity#93).
+    """
+    state: RetryCallState | None = None  # made when there is an outcome to keep
+    while True:
+        try:
+            return await attempt()
+        except BaseException:
+            if state is None:
+                state = RetryCallState(template, fn=None, args=(), kwargs={})
+            state.set_exception(sys.exc_info())  # type: ignore[arg-type]
+            if not policy.retry(state):
+                raise
+            delay = policy.wait(state)
+            if policy.stop(state):
+                raise
+        state.next_action = RetryAction(delay)
+        state.idle_for += delay
+        if template.before_sleep is not None:
+            await _maybe_await(template.before_sleep(state))
+        state.prepare_for_next_attempt()
+        await _maybe_await(template.sleep(delay))
 
-    def wait(state: RetryCallState) -> float:
-        last = decision()
-        if last is not None and last.delay is not None:
-            return last.delay
-        return float(jitter(state))
 
-    def stop(state: RetryCallState) -> bool:
-        return state.attempt_number >= max_retries + 1 + clock_retries()
-
-    return template.copy(retry=retry, stop=stop, wait=wait)
+async def _maybe_await(result: Awaitable[None] | None) -> None:
+    if result is not None:
+        await result

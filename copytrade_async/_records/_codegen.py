@@ -73,11 +73,14 @@ def _field_expression(
         return "v if type(v) is str else _optional_text(v, None)", None
     if tp is int:
         return "v if type(v) is int and -_W <= v <= _W else _whole(v, None)", None
+    # A zero is falsy: the hook reads it again and writes it plainly (``0``, never ``0E-8``).
     if tp is Decimal:
-        return "_D(v) if type(v) is str else _decimal(v, None)", f"{name}.is_finite()"
+        return "(_D(v) or _decimal(v, None)) if type(v) is str else _decimal(v, None)", (
+            f"{name}.is_finite()"
+        )
     if tp == Decimal | None:
         return (
-            "_D(v) if type(v) is str and v else _optional_decimal(v, None)",
+            "(_D(v) or _decimal(v, None)) if type(v) is str and v else _optional_decimal(v, None)",
             f"({name} is None or {name}.is_finite())",
         )
     # An int timestamp outside the years 1-9999 raises OverflowError here, where the hook

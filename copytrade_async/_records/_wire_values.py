@@ -1,10 +1,12 @@
 """How single wire values become Python values: the converter's per-type hooks.
 
 * ``Decimal`` values are built from the string (or an exact JSON number read as ``Decimal``)
-  and never through ``float``, exactly as sent: a ``float`` is refused, and so are NaN,
-  infinities, surrounding spaces, and a value :data:`MONEY` cannot hold exactly (more than
-  :data:`MAX_DIGITS` significant digits, or a decimal exponent beyond ±:data:`MAX_EXPONENT`:
-  ``1e999999999`` is no price, and written out in plain notation it would fill a gigabyte).
+  and never through ``float``, exactly as sent (but a zero prints as a person reads it: ``0``
+  or ``0.00``, never ``0E-8`` or ``-0.00``, see :func:`plain_zero`): a ``float`` is refused,
+  and so are NaN, infinities, surrounding spaces, and a value :data:`MONEY` cannot hold
+  exactly (more than :data:`MAX_DIGITS` significant digits, or a decimal exponent beyond
+  ±:data:`MAX_EXPONENT`: ``1e999999999`` is no price, and written out in plain notation it
+  would fill a gigabyte).
 * Whole numbers (counts) take an ``int`` or a string or JSON number whose value has no
   fraction (``"1000"``, ``1000.0``), within ±:data:`MAX_WHOLE`. A fraction, a bool, NaN, an
   infinity or anything larger is refused, never truncated.
@@ -60,6 +62,7 @@ __all__ = [
     "optional_datetime_hook",
     "optional_decimal_hook",
     "optional_text_hook",
+    "plain_zero",
     "text_hook",
     "to_camel",
     "whole_hook",
@@ -90,6 +93,9 @@ MONEY = Context(
 )
 MONEY.traps[FloatOperation] = True
 _MAX_REPR = 40
+_ZERO = Decimal(0)
+#: The smallest exponent ``str()`` still writes a zero in plain notation with (``0.000000``).
+_PLAIN_ZERO_EXPONENT = -6
 
 
 def to_camel(name: str) -> str:
@@ -165,7 +171,17 @@ def exact_decimal(value: str | Decimal) -> Decimal:
         ) from None
     if not number.is_finite():
         raise ValueError(f"not a finite number: {_show(value)}")
-    return number
+    return number if number else plain_zero(number)
+
+
+def plain_zero(zero: Decimal) -> Decimal:
+    """A zero as a person reads it: ``"0.00"`` keeps its scale, but a zero that ``str()`` would
+    write in E-notation (``"0.00000000"`` is ``Decimal("0E-8")``) is plain ``0``, and ``"-0.00"``
+    loses its sign. Non-zero values never come here: their precision is kept as sent."""
+    exponent = zero.as_tuple().exponent
+    if isinstance(exponent, int) and _PLAIN_ZERO_EXPONENT <= exponent <= 0:
+        return zero.copy_abs()
+    return _ZERO
 
 
 def decimal_hook(value: object, _: object) -> Decimal:

@@ -21,6 +21,7 @@ from ._limits import (
     RateLimit,
     RateLimiter,
     RateLimits,
+    missing_members,
 )
 from ._memory import InMemoryRateLimiter, NullRateLimiter, create_rate_limiter
 
@@ -40,6 +41,7 @@ __all__ = [
     "RedisRateLimiter",
     "create_rate_limiter",
     "fleet_share",
+    "missing_members",
 ]
 
 

@@ -25,6 +25,7 @@ __all__ = [
     "RateLimit",
     "RateLimiter",
     "RateLimits",
+    "missing_members",
 ]
 
 logger = logging.getLogger("copytrade_async")
@@ -134,10 +135,22 @@ class RateLimits:
 class RateLimiter(Protocol):
     """What the client needs from a rate limiter; an in-process or a shared (Redis) backend.
 
-    A backend may also offer ``expected_wait(group) -> float``, the seconds a request made now
-    would wait (at least): with ``max_rate_limit_wait`` the client then refuses a call that would
-    wait longer at once, instead of waiting the bound out first.
+    Everything the client calls is here: a backend that leaves a member out is refused when the
+    client is made (``TypeError`` naming what is missing), never found missing mid-call.
     """
+
+    @property
+    def limits(self) -> RateLimits | None:
+        """The limits this limiter enforces (``client.rate_limits``), or None when it enforces
+        none or cannot say."""
+        ...
+
+    def expected_wait(self, group: str) -> float:
+        """Seconds a request in ``group`` made now would wait for its token, at least (``0.0``
+        when the backend cannot tell without asking someone). With ``max_rate_limit_wait``
+        the client refuses a call that would wait longer at once, instead of waiting the bound
+        out first."""
+        ...
 
     async def acquire(self, group: str) -> float:
         """Wait for one token from ``group``'s bucket (if configured) and from the global bucket.
@@ -154,6 +167,15 @@ class RateLimiter(Protocol):
     async def aclose(self) -> None:
         """Release resources; later calls to :meth:`acquire` fail."""
         ...
+
+
+#: The members of :class:`RateLimiter`, which :func:`missing_members` looks for.
+_MEMBERS = ("limits", "expected_wait", "acquire", "pause", "aclose")
+
+
+def missing_members(limiter: object) -> list[str]:
+    """The members of :class:`RateLimiter` that ``limiter`` lacks (none for a rate limiter)."""
+    return [name for name in _MEMBERS if not hasattr(limiter, name)]
 
 
 def _check_pause(seconds: float) -> float:

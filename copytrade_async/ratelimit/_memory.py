@@ -344,6 +344,11 @@ class NullRateLimiter:
         self._pause_until: Fraction | None = None
         self._closed = False
 
+    @property
+    def limits(self) -> None:
+        """None: this limiter enforces no limits of its own."""
+        return None
+
     async def acquire(self, group: str) -> float:
         if self._closed:
             raise anyio.ClosedResourceError("the rate limiter is closed")

@@ -69,9 +69,7 @@ try:
     from redis.exceptions import NoScriptError
     from redis.retry import Retry
 except ImportError as exc:  # pragma: no cover - depends on the installed extras
-    raise ImportError(
-        "RedisRateLimiter needs redis-py: pip install 'copytrade-async[redis]'"
-    ) from exc
+    raise ImportError("RedisRateLimiter needs redis-py: pip install -e '.[redis]'") from exc
 
 __all__ = ["RedisRateLimiter", "fleet_share"]
 
@@ -160,6 +158,11 @@ class RedisRateLimiter:
     def limits(self) -> RateLimits:
         """The fleet's budget."""
         return self._limits
+
+    def expected_wait(self, group: str) -> float:
+        """What is left of this process's own pause, else 0: the buckets are in Redis, and
+        asking them would cost the round trip that acquiring costs."""
+        return max(0.0, self._paused_until - anyio.current_time())
 
     @property
     def fallback_limits(self) -> RateLimits:

@@ -2,8 +2,8 @@
 paginator their lists return.
 
 Each resource is bound to the client's request function, never to the client itself; it checks
-the caller's arguments, sends one call per page or action, and structures the answer into
-records.
+the caller's arguments and sends one call per page or action, handing the pipeline the function
+that builds its records, which runs inside each attempt.
 """
 
 from ._dedupe import MAX_REMEMBERED, STALLED_PAGES
@@ -21,7 +21,7 @@ from ._params import (
     SortType,
     Timestamp,
 )
-from ._resource import Request, Resource
+from ._resource import Request, Resource, many, one, page_of
 from ._traders import Traders
 
 __all__ = [
@@ -42,5 +42,8 @@ __all__ = [
     "SortType",
     "Timestamp",
     "Traders",
+    "many",
     "next_page_no",
+    "one",
+    "page_of",
 ]

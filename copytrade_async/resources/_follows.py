@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 from .._http import FOLLOW, POSITIONS, STOP, UPDATE_SETTINGS
-from .._records import (
-    Follow,
-    FollowSettings,
-    FollowStopped,
-    MarginMode,
-    Position,
-    structure,
-    structure_list,
-)
+from .._records import Follow, FollowSettings, FollowStopped, MarginMode, Position
 from .._validation import check_choice, check_id, check_leverage, check_positive_amount
 from ._params import MARGIN_MODES, Amount, Leverage, MarginModeName
-from ._resource import Resource
+from ._resource import Resource, many, one
 
 __all__ = ["Follows"]
 
@@ -42,14 +34,12 @@ class Follows(Resource):
             "leverage": check_leverage(leverage),
             "marginMode": check_choice("margin_mode", margin_mode, MARGIN_MODES),
         }
-        envelope = await self._post(FOLLOW, body)
-        return structure(FOLLOW.name, envelope.data, Follow)
+        return await self._post(FOLLOW, body, one(FOLLOW, Follow))
 
     async def stop(self, follow_id: str) -> FollowStopped:
         """Stop copying: the exchange closes the follow's positions. Safe to repeat."""
         body = {"followId": check_id("follow_id", follow_id)}
-        envelope = await self._post(STOP, body)
-        return structure(STOP.name, envelope.data, FollowStopped)
+        return await self._post(STOP, body, one(STOP, FollowStopped))
 
     async def update(
         self,
@@ -74,11 +64,9 @@ class Follows(Resource):
             raise ValueError(
                 "update() needs at least one of copy_amount, leverage, take_profit, stop_loss"
             )
-        envelope = await self._post(UPDATE_SETTINGS, body)
-        return structure(UPDATE_SETTINGS.name, envelope.data, FollowSettings)
+        return await self._post(UPDATE_SETTINGS, body, one(UPDATE_SETTINGS, FollowSettings))
 
     async def positions(self, follow_id: str) -> list[Position]:
         """The follow's open positions."""
         params = {"followId": check_id("follow_id", follow_id)}
-        envelope = await self._get(POSITIONS, params)
-        return list(structure_list(POSITIONS.name, envelope.data, Position))
+        return await self._get(POSITIONS, params, many(POSITIONS, Position))

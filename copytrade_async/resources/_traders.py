@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from .._http import TRADER_DETAIL, TRADERS
-from .._records import Page, Trader, TraderDetail, structure
+from .._records import Page, Trader, TraderDetail
 from .._validation import check_choice, check_id, check_page
 from ._dedupe import RecentDedupe
 from ._pagination import AsyncPaginator
 from ._params import SORT_BY, SORT_TYPE, SortBy, SortType
-from ._resource import Resource
+from ._resource import Resource, one
 
 __all__ = ["Traders"]
 
@@ -66,8 +66,9 @@ class Traders(Resource):
     async def get(self, trader_id: str) -> TraderDetail:
         """A trader's details, statistics and open positions."""
         trader_id = check_id("trader_id", trader_id)
-        envelope = await self._get(TRADER_DETAIL, {"traderId": trader_id})
-        return structure(TRADER_DETAIL.name, envelope.data, TraderDetail)
+        return await self._get(
+            TRADER_DETAIL, {"traderId": trader_id}, one(TRADER_DETAIL, TraderDetail)
+        )
 
 
 def _dedupe() -> RecentDedupe[Trader]:

@@ -14,7 +14,9 @@ fresh in-process exchange (``client.exchange``). Every exchange opens a live acc
 :data:`SANDBOX_PASSPHRASE`) and a demo one (:data:`DEMO_CREDENTIALS`), whose requests must carry
 ``paptrading: 1``: ``sandbox_client(account="demo")`` signs with it.
 :class:`Faults` injects latency and failures; :func:`serve` and :class:`SandboxServer` run the
-app under uvicorn.
+app under uvicorn. Time comes from the exchange's clock: a :class:`ManualClock` (the default;
+it moves with ``advance``), a :class:`ScaledClock` (``speed`` simulated seconds per real second)
+or the :class:`WallClock`.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from __future__ import annotations
 from ._accounts import AccountView, FollowView
 from ._app import SandboxApp, SandboxConnectionDropped, create_app
 from ._client import SandboxClient, sandbox_client
-from ._clock import ManualClock, SandboxClock, WallClock
+from ._clock import AdvancingClock, ManualClock, SandboxClock, ScaledClock, WallClock
 from ._config import (
     DEMO_CREDENTIALS,
     LIVE_CREDENTIALS,
@@ -45,6 +47,7 @@ __all__ = [
     "SANDBOX_API_SECRET",
     "SANDBOX_PASSPHRASE",
     "AccountView",
+    "AdvancingClock",
     "Faults",
     "FollowView",
     "ManualClock",
@@ -58,6 +61,7 @@ __all__ = [
     "SandboxExchange",
     "SandboxServer",
     "SandboxStats",
+    "ScaledClock",
     "WallClock",
     "create_app",
     "sandbox_client",

@@ -4,10 +4,13 @@ process. They are never faulted, rate limited or counted in the stats.
 * ``GET /sandbox/stats`` and ``POST /sandbox/stats/reset``
 * ``GET /sandbox/faults`` and ``POST /sandbox/faults`` (a JSON object of :class:`Faults` fields;
   fields left out take their defaults, so ``{}`` clears every fault)
-* ``POST /sandbox/advance`` with ``{"seconds": n}`` (only with a :class:`ManualClock`; at most
+* ``POST /sandbox/advance`` with ``{"seconds": n}`` (only with a :class:`ManualClock` or a
+  :class:`ScaledClock`, not the :class:`WallClock`; at most
   :attr:`SandboxConfig.max_advance_seconds`, two simulated days by default)
 * ``GET /sandbox/account?apiKey=...`` (the default live account without ``apiKey``)
-* ``GET /sandbox/time``
+* ``GET /sandbox/time``: the simulated time, the server's clock, the kind of clock
+  (``"manual"``, ``"scaled"`` with its ``speed``, ``"wall"``), whether it can be advanced, and
+  the most one advance may move
 
 Their input is checked as the API's is: anything that is not what is asked for (not a JSON
 object, a string or ``true`` for a number, a number out of its bound, ``NaN``) is code 40020
@@ -20,6 +23,7 @@ from decimal import Decimal
 
 import attrs
 
+from ._clock import AdvancingClock, ManualClock, ScaledClock, WallClock
 from ._config import SANDBOX_API_KEY
 from ._errors import SandboxError
 from ._exchange import SandboxExchange
@@ -65,6 +69,20 @@ def _faults_from(body: dict[str, object]) -> Faults:
         raise SandboxError.parameter(str(exc)) from None
 
 
+def clock_json(exchange: SandboxExchange) -> dict[str, object]:
+    """What ``GET /sandbox/time`` says of the clock, beside the time."""
+    clock = exchange.clock
+    kinds = ((ManualClock, "manual"), (ScaledClock, "scaled"), (WallClock, "wall"))
+    kind = next((name for cls, name in kinds if isinstance(clock, cls)), "other")
+    most = exchange.config.max_advance_seconds
+    return {
+        "clock": kind,
+        "speed": clock.speed if isinstance(clock, ScaledClock) else None,
+        "advances": isinstance(clock, AdvancingClock),
+        "maxAdvanceSeconds": int(most) if most.is_integer() else most,
+    }
+
+
 def handle_admin(
     exchange: SandboxExchange, method: str, path: str, query: str, body: bytes
 ) -> Response:
@@ -88,6 +106,11 @@ def _dispatch(exchange: SandboxExchange, method: str, name: str, query: str, bod
         exchange.faults = _faults_from(parse_body(body))
         return faults_json(exchange.faults)
     if route == ("POST", "advance"):
+        if not isinstance(exchange.clock, AdvancingClock):
+            raise SandboxError.parameter(
+                "advance needs a manual or scaled clock, and this sandbox follows the wall clock:"
+                " serve it with `copytrade sandbox serve --manual-clock` (or --speed N)"
+            )
         seconds = _number("seconds", parse_body(body).get("seconds"))
         try:
             exchange.advance(float(seconds))  # huge is inf, which advance refuses
@@ -96,7 +119,11 @@ def _dispatch(exchange: SandboxExchange, method: str, name: str, query: str, bod
         return {"nowMs": exchange.now_ms()}
     if route == ("GET", "time"):
         exchange.sync()
-        return {"nowMs": exchange.now_ms(), "serverTimeMs": exchange.server_time_ms()}
+        return {
+            "nowMs": exchange.now_ms(),
+            "serverTimeMs": exchange.server_time_ms(),
+            **clock_json(exchange),
+        }
     if route == ("GET", "account"):
         api_key = parse_query(query).get("apiKey") or SANDBOX_API_KEY
         if exchange.lookup_account(api_key) is None:

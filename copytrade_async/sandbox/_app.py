@@ -157,6 +157,8 @@ class SandboxApp:
 
     def _fault_response(self, plan: FaultPlan) -> Response:
         now = self.exchange.server_time_ms()
+        if plan.kind == "maintenance":
+            return error(SandboxError("40200", "server upgrade, please try again later"), now)
         if plan.kind == "storm":
             return error(
                 SandboxError("429", "Too many requests", 429),

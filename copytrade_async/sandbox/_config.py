@@ -21,6 +21,7 @@ __all__ = [
     "LIVE_CREDENTIALS",
     "MAX_ADVANCE_SECONDS",
     "MAX_ADVANCE_TICKS",
+    "MAX_RETENTION_DAYS",
     "SANDBOX_API_KEY",
     "SANDBOX_API_SECRET",
     "SANDBOX_PASSPHRASE",
@@ -102,6 +103,22 @@ def _optional_at_least(low: float) -> Callable[[object, attrs.Attribute[Any], An
     return check
 
 
+#: The longest ``history_retention_days``: a hundred years, beyond any test's horizon.
+MAX_RETENTION_DAYS = 36_500
+
+
+def _retention_days(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{attribute.name} must be a number of days or None, got {value!r}")
+    if not (math.isfinite(value) and 0 < value <= MAX_RETENTION_DAYS):
+        raise ValueError(
+            f"{attribute.name} must be above 0 and at most {MAX_RETENTION_DAYS} days, or None;"
+            f" got {value!r}"
+        )
+
+
 @attrs.frozen
 class SandboxConfig:
     """How the simulated exchange is built and how strict it is.
@@ -115,6 +132,11 @@ class SandboxConfig:
     ``open_orders_in_history`` makes the history endpoint list a follow's open copies too, as
     orders with ``status: "open"``, ``exitPrice: ""``, ``closeTime: null`` and the unrealised
     PnL at the mark as ``profit`` (the exchange's history may do so; the spec does not say).
+    ``history_retention_days`` makes the sandbox forget, as the exchange does (Bitget's
+    follower history looks back three months at most): a trade that closed longer ago than
+    that, by the sandbox's clock, is no longer listed by the history endpoint nor counted in
+    its ``totalNum``/``totalPage``. ``None`` (the default) keeps every trade; otherwise a
+    finite number of days above 0 (fractions allowed), at most 36,500.
     """
 
     seed: int = 0
@@ -132,6 +154,7 @@ class SandboxConfig:
     )
     trader_ids: tuple[str, ...] | None = attrs.field(default=None, converter=_trader_ids)
     open_orders_in_history: bool = False
+    history_retention_days: float | None = attrs.field(default=None, validator=_retention_days)
 
     @property
     def burst(self) -> int:
@@ -150,6 +173,12 @@ class SandboxConfig:
         """The most one :meth:`SandboxExchange.advance` may move: two simulated days, and at
         most :data:`MAX_ADVANCE_TICKS` ticks (fewer seconds with ticks shorter than 5 s)."""
         return min(MAX_ADVANCE_SECONDS, MAX_ADVANCE_TICKS * self.tick_seconds)
+
+    @property
+    def history_retention_ms(self) -> int | None:
+        """``history_retention_days`` in milliseconds (None: every trade is kept)."""
+        days = self.history_retention_days
+        return None if days is None else round(days * 86_400_000)
 
     @property
     def tick_ms(self) -> int:

@@ -40,8 +40,14 @@ class SandboxError(Exception):
         return cls("80003", "Insufficient balance")
 
     @classmethod
-    def copy_limit(cls) -> SandboxError:
-        return cls("80004", "Copy limit exceeded")
+    def copy_limit(cls, limit: int) -> SandboxError:
+        # The exchange's message, then where the sandbox's limit is set: a user who meant to
+        # follow more learns the knob without reading the source.
+        return cls(
+            "80004",
+            f"Copy limit exceeded: {limit} active follows per account; this sandbox's limit is"
+            " SandboxConfig(max_follows=...), `copytrade sandbox serve --max-follows N`",
+        )
 
     @classmethod
     def already_following(cls) -> SandboxError:

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from ._accounts import Account, AccountView, Follow, FollowView
 from ._auth import TokenBuckets
-from ._clock import ManualClock, SandboxClock, check_seconds
+from ._clock import AdvancingClock, ManualClock, SandboxClock, check_seconds
 from ._config import (
     DEMO_CREDENTIALS,
     LIVE_CREDENTIALS,
@@ -58,8 +58,9 @@ class SandboxExchange:
     """A deterministic, stateful copy-trading exchange.
 
     ``clock`` defaults to a :class:`ManualClock` starting now; time then moves only through
-    :meth:`advance`. With a :class:`WallClock`, every request catches the simulation up to
-    real time (see :meth:`sync`).
+    :meth:`advance`. With a :class:`WallClock` or a :class:`ScaledClock`, every request
+    catches the simulation up to the clock's time (see :meth:`sync`); a ScaledClock can be
+    advanced as well.
     """
 
     def __init__(
@@ -98,14 +99,19 @@ class SandboxExchange:
         self._locked(lambda: None)
 
     def advance(self, seconds: float) -> None:
-        """Move a :class:`ManualClock` forward by ``seconds`` and step the simulation to it.
+        """Move the clock forward by ``seconds`` and step the simulation to it.
 
-        ``seconds`` is a finite number from 0 to ``config.max_advance_seconds`` (``ValueError``
-        otherwise, and nothing moves): the simulation steps every tick, so one call is kept
-        to what it can do quickly. Call it again to go further.
+        The clock must be an :class:`AdvancingClock` (a :class:`ManualClock` or a
+        :class:`ScaledClock`; ``TypeError`` for a :class:`WallClock`). ``seconds`` is a finite
+        number from 0 to ``config.max_advance_seconds`` (``ValueError`` otherwise, and nothing
+        moves): the simulation steps every tick, so one call is kept to what it can do
+        quickly. Call it again to go further.
         """
-        if not isinstance(self.clock, ManualClock):
-            raise TypeError("advance() needs a ManualClock; this sandbox follows its clock")
+        if not isinstance(self.clock, AdvancingClock):
+            raise TypeError(
+                f"advance() needs a ManualClock or a ScaledClock; this sandbox's clock is"
+                f" {type(self.clock).__name__}, which cannot be moved"
+            )
         if check_seconds(seconds) > (most := self.config.max_advance_seconds):
             raise ValueError(f"seconds must be at most {most:g} per call, got {seconds:g}")
         with self._lock:
@@ -283,7 +289,7 @@ class SandboxExchange:
             if trader_id in account.active_by_trader:
                 raise SandboxError.already_following()
             if len(account.active_by_trader) >= self.config.max_follows:
-                raise SandboxError.copy_limit()
+                raise SandboxError.copy_limit(self.config.max_follows)
             if account.available < amount:
                 raise SandboxError.insufficient_balance()
             follow = self._sim.start_follow(account, trader, amount, whole_leverage, margin_mode)
@@ -362,12 +368,19 @@ class SandboxExchange:
     ) -> dict[str, object]:
         """Closed trades with ``startTime <= closeTime <= endTime``, newest first (ties: the
         higher orderId first). With ``config.open_orders_in_history``, the open copies whose
-        ``createTime`` is in the range as well, placed among them by that time."""
+        ``createTime`` is in the range as well, placed among them by that time. With
+        ``config.history_retention_days``, closed trades older than that (by the sandbox's
+        clock) are left out, as if ``startTime`` were never earlier than now minus the
+        retention; open copies are not, since they have not closed."""
 
         def run() -> dict[str, object]:
             _, follow = self._follow(api_key, follow_id)
             marks = self._sim.market.marks if self.config.open_orders_in_history else None
-            total, items = history_page(follow, marks, start_time, end_time, page_size, page_no)
+            retention = self.config.history_retention_ms
+            kept_from = None if retention is None else self._sim.now_ms - retention
+            total, items = history_page(
+                follow, marks, start_time, end_time, page_size, page_no, kept_from
+            )
             return page(total, page_size, page_no, items)
 
         return self._locked(run)

@@ -10,6 +10,8 @@ is lost on its way back, as with a real proxy), which is what makes retries inte
 * 429 storm: before execution, whatever the token bucket says.
 * malformed: after execution; the real answer, cut short (status 200, invalid JSON).
 * drop: the connection closes without an answer, after execution half of the time.
+* maintenance: before execution, code 40200 "server upgrade, please try again later" (HTTP
+  400), as the exchange answers while it is being upgraded.
 """
 
 from __future__ import annotations
@@ -65,19 +67,30 @@ class Faults:
     rate_limit_storm: float = attrs.field(default=0.0, validator=_rate)
     malformed_rate: float = attrs.field(default=0.0, validator=_rate)
     drop_rate: float = attrs.field(default=0.0, validator=_rate)
+    maintenance_rate: float = attrs.field(default=0.0, validator=_rate)
     clock_offset_ms: int = attrs.field(
         default=0, validator=_between(-MAX_CLOCK_OFFSET_MS, MAX_CLOCK_OFFSET_MS, whole=True)
     )
 
     def __attrs_post_init__(self) -> None:
-        total = self.error_rate + self.rate_limit_storm + self.malformed_rate + self.drop_rate
+        total = (
+            self.error_rate
+            + self.rate_limit_storm
+            + self.malformed_rate
+            + self.drop_rate
+            + self.maintenance_rate
+        )
         if total > 1 + 1e-9:
             raise ValueError("the fault rates add up to more than 1")
 
     @property
     def any_failure(self) -> bool:
         return bool(
-            self.error_rate or self.rate_limit_storm or self.malformed_rate or self.drop_rate
+            self.error_rate
+            or self.rate_limit_storm
+            or self.malformed_rate
+            or self.drop_rate
+            or self.maintenance_rate
         )
 
 
@@ -85,7 +98,7 @@ class Faults:
 class FaultPlan:
     """The fault drawn for one request."""
 
-    kind: str  # "error", "storm", "malformed" or "drop"
+    kind: str  # "error", "storm", "malformed", "drop" or "maintenance"
     after_execution: bool
     status: int = 0  # for "error"
     html: bool = False  # for "error": an HTML proxy page instead of JSON
@@ -114,4 +127,7 @@ def draw_fault(faults: Faults, rng: random.Random) -> FaultPlan | None:
     u -= faults.rate_limit_storm
     if u < faults.malformed_rate:
         return FaultPlan("malformed", after_execution=True)
+    u -= faults.malformed_rate  # drawn last, so the other faults draw as they always did
+    if u < faults.maintenance_rate:
+        return FaultPlan("maintenance", after_execution=False)
     return None

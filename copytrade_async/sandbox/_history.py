@@ -26,13 +26,16 @@ def history_page(
     end_time: int | None,
     page_size: int,
     page_no: int,
+    kept_from: int | None = None,
 ) -> tuple[int, list[Fragment]]:
     """(total, items of page ``page_no``) of the orders with a time in [start, end], newest
-    first. ``marks`` (the mark prices) lists the open copies too; None leaves them out."""
+    first. ``marks`` (the mark prices) lists the open copies too; None leaves them out.
+    ``kept_from`` is the retention's horizon: closed trades before it are forgotten."""
     keys = follow.history_keys
-    low = 0 if start_time is None else bisect.bisect_left(keys, (start_time, ""))
+    closed_from = start_time if kept_from is None else max(kept_from, start_time or 0)
+    low = 0 if closed_from is None else bisect.bisect_left(keys, (closed_from, ""))
     high = len(keys) if end_time is None else bisect.bisect_left(keys, (end_time + 1, ""))
-    opened = {} if marks is None else _open_orders(follow, marks, high, start_time, end_time)
+    opened = {} if marks is None else _open_orders(follow, marks, low, high, start_time, end_time)
     total = max(0, high - low) + len(opened)
     first = (page_no - 1) * page_size
     last = min(first + page_size, total)
@@ -50,12 +53,14 @@ def history_page(
 def _open_orders(
     follow: Follow,
     marks: Mapping[str, Decimal],
+    low: int,
     high: int,
     start_time: int | None,
     end_time: int | None,
 ) -> dict[int, Fragment]:
     """The open copies created in [start, end], by their place in the newest-first answer:
-    after every closed trade in range with a greater key, and the open copies newer than it."""
+    after every closed trade listed (``history[low:high]``) with a greater key, and the open
+    copies newer than it."""
     copies = sorted(
         (
             copy
@@ -69,7 +74,8 @@ def _open_orders(
     keys = follow.history_keys
     opened = {}
     for newer_open, copy in enumerate(copies):
-        newer_closed = high - bisect.bisect_right(keys, (copy.create_ms, copy.order_id))
+        older = max(low, bisect.bisect_right(keys, (copy.create_ms, copy.order_id)))
+        newer_closed = max(0, high - older)  # none when the window is all forgotten
         record = copy.order_json(None, copy.pnl(marks[copy.symbol]), None)
         opened[newer_open + newer_closed] = Fragment(record)
     return opened

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import anyio
 
 from ._app import create_app
+from ._clock import ManualClock
 from ._exchange import SandboxExchange
 
 if TYPE_CHECKING:
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 __all__ = ["SandboxServer", "serve"]
 
 _START_TIMEOUT_S = 10.0
+#: How often a served sandbox whose clock runs by itself steps its simulation, idle or not.
+KEEP_UP_S = 1.0
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -50,6 +53,11 @@ class SandboxServer:
 
     When run in the main thread (``await server.serve()`` or ``async with``), uvicorn installs
     its SIGINT/SIGTERM handlers for as long as it runs, and puts the previous ones back after.
+
+    Unless the exchange's clock is a :class:`ManualClock`, the server steps the simulation up
+    to the clock every ``keep_up_s`` seconds (``None``: only when a request comes), so a request
+    after a quiet spell, or on a fast :class:`ScaledClock`, does not wait for all the ticks
+    missed since the last one.
     """
 
     def __init__(
@@ -59,14 +67,16 @@ class SandboxServer:
         port: int = 0,
         *,
         log_level: str = "warning",
+        keep_up_s: float | None = KEEP_UP_S,
     ) -> None:
         try:
             import uvicorn  # only in the "cli" extra: the in-process sandbox does not need it
         except ImportError as exc:  # pragma: no cover
-            raise ImportError(
-                "serving the sandbox needs uvicorn: pip install 'copytrade-async[cli]'"
-            ) from exc
+            raise ImportError("serving the sandbox needs uvicorn: pip install -e '.[cli]'") from exc
+        if keep_up_s is not None and not (0 < keep_up_s < float("inf")):
+            raise ValueError(f"keep_up_s must be a finite number above 0, or None; got {keep_up_s}")
         self.exchange = exchange
+        self._keep_up_s = None if isinstance(exchange.clock, ManualClock) else keep_up_s
         self._socket = _bind(host, port)
         self.host = host
         self.port: int = self._socket.getsockname()[1]
@@ -96,6 +106,7 @@ class SandboxServer:
 
     async def serve(self) -> None:
         """Serve until :meth:`stop` is called, or until cancelled (then shut down cleanly)."""
+        keeper = None if self._keep_up_s is None else asyncio.create_task(self._keep_up())
         try:
             await self._server.serve(sockets=[self._socket])
         except asyncio.CancelledError:
@@ -105,7 +116,15 @@ class SandboxServer:
                     await self._server.shutdown(sockets=[self._socket])
             raise
         finally:
+            if keeper is not None:
+                keeper.cancel()
             self._socket.close()
+
+    async def _keep_up(self) -> None:
+        assert self._keep_up_s is not None
+        while True:
+            await asyncio.sleep(self._keep_up_s)
+            self.exchange.sync()
 
     def close(self) -> None:
         """Release the socket of a server that was never run."""
@@ -171,7 +190,11 @@ class SandboxServer:
 
 
 async def serve(
-    exchange: SandboxExchange, host: str = "127.0.0.1", port: int = 8765, *, log_level: str = "info"
+    exchange: SandboxExchange,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    *,
+    log_level: str = "info",
 ) -> None:
     """Serve ``exchange`` on ``host:port`` until cancelled or interrupted (Ctrl-C)."""
     await SandboxServer(exchange, host, port, log_level=log_level).serve()

@@ -11,15 +11,24 @@ so it runs the same against the exchange and against
         async for event in events:
             ...
 
-Money is always :class:`~decimal.Decimal`; a ``float`` amount is refused with ``ValueError``.
+Money is always :class:`~decimal.Decimal`; a ``float`` amount is refused with ``ValueError``
+(and by mypy: money, percentages and ratios are typed ``Decimal | int | str``).
+
+"The spec" in these docstrings is the API specification the client implements; its "Best
+Practices" section (the sketches ``calculate_copy_amount``, ``analyze_trader_performance``,
+``find_best_traders``, ``diversify_copy_portfolio``, ``monitor_copy_performance``) is quoted,
+and compared with what the toolkit does, in ``docs/best-practices.md``; the endpoints are in
+the README's tour of the API.
 :func:`run_demo` runs the whole workflow on a seeded sandbox and prints a report.
 """
 
 from ._analysis import TraderAnalysis, analyze, analyze_trader
-from ._demo import DemoReport, FollowResult, run_demo
+from ._demo import run_demo
+from ._demo_report import DemoReport, FollowResult
 from ._events import (
     FollowEnded,
     FollowEvent,
+    FollowPnl,
     MonitorEvent,
     PnlThresholdCrossed,
     PositionClosed,
@@ -36,6 +45,7 @@ from ._monitor import DEFAULT_THRESHOLDS, Monitor, monitor
 from ._pacing import DEFAULT_RATE, client_rate
 from ._pnl import (
     PnlBasis,
+    PositionBasis,
     crossings,
     infer_stop_reason,
     pnl_percent,
@@ -65,6 +75,7 @@ __all__ = [
     "DemoReport",
     "FollowEnded",
     "FollowEvent",
+    "FollowPnl",
     "FollowResult",
     "LockInProfitsRule",
     "Monitor",
@@ -73,6 +84,7 @@ __all__ = [
     "PnlThresholdCrossed",
     "Portfolio",
     "PortfolioError",
+    "PositionBasis",
     "PositionClosed",
     "PositionOpened",
     "RankedTrader",

@@ -1,5 +1,7 @@
 """The spec's trader analysis: a trader's score, risk level and recommended copy amount.
 
+(The spec's "Trader Selection" sketch is quoted in ``docs/best-practices.md``.)
+
 The spec's ``analyze_trader_performance(trader_id)`` fetches a trader's details, scores them
 and returns ``trader_id``, ``score``, ``risk_level`` and ``recommended_copy_amount``;
 :func:`analyze_trader` does the same with the caller's balance and risk, in Decimal, and
@@ -13,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from .. import RiskLevel, TraderDetail, check_id
+from .. import Amount, RiskLevel, TraderDetail, check_id
 from ._scoring import DEFAULT_WEIGHTS, ScoreWeights, TraderScore, score_trader
 from ._sizing import DEFAULT_PRECISION, DEFAULT_RISK_PERCENT, recommended_copy_amount
 
@@ -38,10 +40,10 @@ class TraderAnalysis:
 def analyze(
     detail: TraderDetail,
     *,
-    balance: object,
-    risk_percent: object = DEFAULT_RISK_PERCENT,
+    balance: Amount,
+    risk_percent: Amount = DEFAULT_RISK_PERCENT,
     weights: ScoreWeights = DEFAULT_WEIGHTS,
-    precision: object = DEFAULT_PRECISION,
+    precision: Amount = DEFAULT_PRECISION,
 ) -> TraderAnalysis:
     """Analyze a trader's details (no I/O)."""
     score = score_trader(detail, weights=weights)
@@ -59,10 +61,10 @@ async def analyze_trader(
     client: AsyncCopyTradeClient,
     trader_id: str,
     *,
-    balance: object,
-    risk_percent: object = DEFAULT_RISK_PERCENT,
+    balance: Amount,
+    risk_percent: Amount = DEFAULT_RISK_PERCENT,
     weights: ScoreWeights = DEFAULT_WEIGHTS,
-    precision: object = DEFAULT_PRECISION,
+    precision: Amount = DEFAULT_PRECISION,
 ) -> TraderAnalysis:
     """Fetch a trader's details and analyze them: the spec's ``analyze_trader_performance``,
     with the caller's ``balance`` and ``risk_percent`` for the recommended copy amount."""

@@ -15,61 +15,22 @@ from typing import TYPE_CHECKING, TextIO
 import attrs
 
 from .. import AsyncCopyTradeClient, CopyTradeError, RateLimit, RateLimits
+from ._demo_report import DemoReport, FollowResult
 from ._demo_text import format_report
 from ._events import FollowEnded, MonitorEvent, RoundCompleted
 from ._monitor import monitor
 from ._portfolio import Portfolio, diversify
 from ._rules import LockInProfitsRule, ReduceRiskRule
-from ._selection import RankedTrader, Ranking, find_best_traders
+from ._selection import Ranking, find_best_traders
 from ._sizing import size_copy_amount
 
 if TYPE_CHECKING:
     from ..sandbox import SandboxClient
 
-__all__ = ["DemoReport", "FollowResult", "run_demo"]
+__all__ = ["run_demo"]
 
 #: Requests per second, on the client and on the sandbox alike: fast, and never a 429.
 _DEMO_RATE = 100.0
-
-
-@attrs.frozen
-class FollowResult:
-    """How one follow of the demo ended."""
-
-    trader_id: str
-    nick_name: str
-    follow_id: str
-    copy_amount: Decimal
-    realized_pnl: Decimal
-    trades: int
-    ended_by: str
-
-
-@attrs.frozen
-class DemoReport:
-    """What :func:`run_demo` did. ``exit_status`` is 0 when the workflow completed."""
-
-    seed: int
-    exit_status: int
-    ranking: Ranking
-    balance: Decimal
-    budget: Decimal
-    portfolio: Portfolio | None
-    events: tuple[MonitorEvent, ...]
-    results: tuple[FollowResult, ...]
-    total_pnl: Decimal
-    rounds: int
-    simulated_seconds: float
-    elapsed_seconds: float
-    text: str
-    error: str | None = None
-
-    @property
-    def chosen(self) -> tuple[RankedTrader, ...]:
-        if self.portfolio is None:
-            return ()
-        ids = {a.trader_id for a in self.portfolio.allocations}
-        return tuple(entry for entry in self.ranking.ranked if entry.trader_id in ids)
 
 
 async def run_demo(
@@ -234,5 +195,6 @@ async def _stop_and_read_books(client: SandboxClient, run: _DemoRun, portfolio: 
                 realized_pnl=sum((t.profit for t in trades), Decimal(0)),
                 trades=len(trades),
                 ended_by=ended.get(allocation.follow_id, "demo end"),
+                orders=tuple(trades),
             )
         )

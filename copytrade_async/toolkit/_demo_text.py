@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
+from ._demo_report import DemoReport
 from ._events import (
     FollowEnded,
     MonitorEvent,
@@ -16,12 +16,9 @@ from ._events import (
     RuleFired,
     WatchFailed,
 )
+from ._portfolio import Portfolio
 from ._scoring import DEFAULT_WEIGHTS
-
-if TYPE_CHECKING:
-    from ._demo import DemoReport
-    from ._portfolio import Portfolio
-    from ._selection import Ranking
+from ._selection import Ranking
 
 __all__ = ["format_report"]
 
@@ -55,7 +52,7 @@ def _traders_lines(ranking: Ranking) -> list[str]:
     w = DEFAULT_WEIGHTS
     return [
         f"1. Traders: {ranking.walked} walked, {ranking.qualified} qualified"
-        " (active, >= 30 trading days, win rate >= 0.6),"
+        " (active, >= 30 trading days, win rate >= 60%),"
         f" {len(ranking.ranked)} scored, {len(ranking.failures)} failed.",
         f"   score = 100 x weighted mean of: sharpe tanh(ratio/2) x{w.sharpe},"
         f" drawdown 1-dd% x{w.drawdown}, win rate x{w.win_rate},"
@@ -74,7 +71,7 @@ def _chosen_lines(report: DemoReport) -> list[str]:
         lines.append(
             f"   {rank}. {d.nick_name} ({d.trader_id}, {d.risk_level}): {s.score}"
             f" <- sharpe {sharpe}->{s.sharpe}, drawdown {dd}%->{s.drawdown},"
-            f" win {d.win_rate}, {d.trading_days} days->{s.experience},"
+            f" win {d.win_rate * 100:.2f}%, {d.trading_days} days->{s.experience},"
             f" {d.followers_count} followers->{s.followers}"
         )
     return lines
@@ -116,6 +113,23 @@ def _watch_lines(report: DemoReport, names: dict[str, str]) -> list[str]:
         text = _describe(event, names)
         if text is not None:
             lines.append(f"   round {event.round:>3}  {text}")
+    return lines + _last_pnl_lines(report, names)
+
+
+def _last_pnl_lines(report: DemoReport, names: dict[str, str]) -> list[str]:
+    """Each follow's PnL as the last round saw it, realised and unrealised apart."""
+    last = next((e for e in reversed(report.events) if isinstance(e, RoundCompleted)), None)
+    if last is None or not last.pnl:
+        return []
+    lines = [f"   after round {last.round} (PnL % = (realized + unrealized) / copy amount):"]
+    for s in last.pnl:
+        realized = "not read" if s.realized_pnl is None else _signed(s.realized_pnl)
+        percent = "-" if s.pnl_percent is None else f"{s.pnl_percent:+.2f}%"
+        lines.append(
+            f"   {names.get(s.follow_id, s.follow_id):<18} realized {realized:>10}"
+            f"  unrealized {_signed(s.unrealized_pnl):>10} ({s.open_positions} open)"
+            f"  PnL {percent:>8}"
+        )
     return lines
 
 
@@ -139,15 +153,24 @@ def _describe(event: MonitorEvent, names: dict[str, str]) -> str | None:
     if isinstance(event, RoundCompleted):
         return None
     who = names.get(event.follow_id, event.follow_id)
-    if isinstance(event, PositionOpened | PositionClosed):
+    if isinstance(event, PositionOpened):
         p = event.position
-        verb = "opened" if isinstance(event, PositionOpened) else "closed"
         what = f"{p.symbol} {p.side} {p.size} @ {p.entry_price}"
-        return f"{who}: position {verb}: {what} (unrealized {_signed(p.unrealized_pnl)})"
+        return f"{who}: position opened: {what} (unrealized {_signed(p.unrealized_pnl)})"
+    if isinstance(event, PositionClosed):
+        p = event.position
+        what = f"{p.symbol} {p.side} {p.size} @ {p.entry_price}"
+        result = (
+            "not in the history yet"
+            if event.realized_pnl is None
+            else (_signed(event.realized_pnl))
+        )
+        return f"{who}: position closed: {what} (realized {result})"
     if isinstance(event, PnlThresholdCrossed):
+        realized = "" if event.realized_pnl is None else f"realized {_signed(event.realized_pnl)}, "
         return (
             f"{who}: PnL {event.pnl_percent}% crossed {event.threshold}% {event.direction}"
-            f" (unrealized {_signed(event.unrealized_pnl)})"
+            f" ({realized}unrealized {_signed(event.unrealized_pnl)})"
         )
     if isinstance(event, FollowEnded):
         how = "inferred from its history" if event.inferred else "reported by the exchange"

@@ -17,6 +17,7 @@ from ._convert import optional_decimal
 __all__ = [
     "FollowEnded",
     "FollowEvent",
+    "FollowPnl",
     "MonitorEvent",
     "PnlThresholdCrossed",
     "PositionClosed",
@@ -68,20 +69,30 @@ class PositionOpened:
 
 @attrs.frozen
 class PositionClosed:
-    """A position seen in the previous round is gone (``position`` is its last snapshot)."""
+    """A position seen in the previous round is gone (``position`` is its last snapshot, so
+    its ``unrealized_pnl`` is what it showed then, not its result).
+
+    ``realized_pnl`` is its result: the profit of the closed trades the follow's history shows
+    for it (same symbol, side, open time and entry price); None when the history did not show
+    it, or could not be read this round.
+    """
 
     follow_id: str
     round: int
     position: Position
+    realized_pnl: Decimal | None = None
 
 
 @attrs.frozen
 class PnlThresholdCrossed:
-    """The follow's PnL % (see :func:`~copytrade_async.toolkit.pnl_percent`) crossed a threshold.
+    """The follow's PnL % crossed a threshold.
 
-    ``direction`` is ``"down"`` when it fell through the threshold and ``"up"`` when it rose
-    through it. ``previous_percent`` is None on the first sight of open positions (counted
-    from 0). ``watch`` is what the monitor knew of the follow's settings at that moment.
+    By default ``pnl_percent`` is realised plus unrealised PnL against the copy amount (see
+    :func:`~copytrade_async.toolkit.monitor`'s ``pnl_basis``). ``direction`` is ``"down"`` when
+    it fell through the threshold and ``"up"`` when it rose through it. ``previous_percent`` is
+    None on the first measure (counted from 0). ``unrealized_pnl`` is that of the open
+    positions, ``realized_pnl`` that of the closed trades (None when not known). ``watch`` is
+    what the monitor knew of the follow's settings at that moment.
     """
 
     follow_id: str
@@ -92,6 +103,7 @@ class PnlThresholdCrossed:
     previous_percent: Decimal | None
     unrealized_pnl: Decimal
     watch: Watch
+    realized_pnl: Decimal | None = None
 
 
 @attrs.frozen
@@ -151,13 +163,43 @@ class RuleFailed:
 
 
 @attrs.frozen
+class FollowPnl:
+    """One follow's PnL as polled in a round.
+
+    ``realized_pnl`` is the profit of its closed trades (from its history, read when the
+    monitor began and whenever a position closed; None while it could not be read),
+    ``unrealized_pnl`` that of its ``open_positions``, and ``pnl_percent`` the percentage the
+    thresholds are checked against (None when it cannot be measured).
+    """
+
+    follow_id: str
+    realized_pnl: Decimal | None
+    unrealized_pnl: Decimal
+    pnl_percent: Decimal | None
+    open_positions: int
+    copy_amount: Decimal | None = None
+
+    @property
+    def total_pnl(self) -> Decimal | None:
+        """Realised plus unrealised (None while the realised part is unknown)."""
+        if self.realized_pnl is None:
+            return None
+        return self.realized_pnl + self.unrealized_pnl
+
+
+@attrs.frozen
 class RoundCompleted:
-    """Every watched follow was polled once. ``interval`` is the round interval in force."""
+    """Every watched follow was polled once. ``interval`` is the round interval in force.
+
+    ``pnl`` holds a :class:`FollowPnl` for every follow polled successfully this round, in
+    the order they were given to the monitor.
+    """
 
     round: int
     polled: int
     failed: int
     interval: float
+    pnl: tuple[FollowPnl, ...] = ()
 
 
 #: An event about one follow (what rules are shown).

@@ -1,4 +1,5 @@
-"""Watching many follows at once, within the rate limit, as a stream of events.
+"""Watching many follows at once, within the rate limit, as a stream of events: the spec's
+``monitor_copy_performance`` for many follows (``docs/best-practices.md`` compares the two).
 
 ::
 
@@ -13,16 +14,28 @@ configured copy-trading and global limits (5/s, Bitget's documented copy-trade l
 says). So a round of ``n`` follows takes at least ``n / (rate * rate_share)`` seconds, and rounds
 start ``max(interval, n / (rate * rate_share))`` apart; after a round in which a poll failed, the
 next one starts ``retry_interval`` (5 s, the spec's wait after an error) later instead, if that
-is sooner and the rate allows it. The share left over is headroom for
-history reads and rule updates, which the client's own limiter paces. :class:`RoundCompleted`
-closes each round: every event of a round comes before it.
+is sooner and the rate allows it. A follow's history is read (page by page, each page paced
+like a poll) in its first poll and in every poll that sees a position close, so round 1, and a
+round in which positions close, take longer. The share left over is headroom for rule updates,
+which the client's own limiter paces. :class:`RoundCompleted` closes each round: every event of
+a round comes before it, and it carries each polled follow's PnL (:class:`FollowPnl`).
 
 **What is reported.** Positions that appear (:class:`PositionOpened`; those already open when
-watching starts are reported in round 1) or vanish (:class:`PositionClosed`), the follow's PnL %
-crossing a threshold (:class:`PnlThresholdCrossed`, PnL over margin by default, or over notional
-value with ``pnl_basis="notional"``, see :func:`pnl_percent`),
-a failed poll (:class:`WatchFailed`: the follow stays watched, the others are not affected), and
-a stopped follow (:class:`FollowEnded`), after which it is no longer polled.
+watching starts are reported in round 1) or vanish (:class:`PositionClosed`, with the realised
+result the history shows for it), the follow's PnL % crossing a threshold
+(:class:`PnlThresholdCrossed`), a failed poll or history read (:class:`WatchFailed`: the follow
+stays watched, the others are not affected), and a stopped follow (:class:`FollowEnded`), after
+which it is no longer polled.
+
+**PnL, realised and unrealised.** Realised PnL is the profit of the follow's closed trades (its
+history); unrealised PnL that of its open positions. By default (``pnl_basis="copy_amount"``)
+PnL % is ``100 * (realised + unrealised) / copy_amount``: the measure the exchange applies the
+follow's take-profit and stop-loss to. A position closing moves its result from one part to the
+other, so the percentage does not jump when a loser closes. It needs the copy amount (pass
+:class:`Watch` records, e.g. ``portfolio.watches()``); for a bare follow id, and with
+``pnl_basis="margin"`` or ``"notional"``, PnL % is that of the open positions alone (unrealised
+PnL over their margin or notional value, see :func:`pnl_percent`), which does move when a
+position closes.
 
 **How "stopped by TP/SL" is detected, and what is inferred.** The seven endpoints have no follow
 status to read, and a stopped follow's positions simply come back empty, just as those of a
@@ -55,10 +68,10 @@ import attrs
 from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from .. import FollowStatus, Position, check_id, check_whole, to_decimal
+from .. import Amount, FollowStatus, check_id, check_whole, to_decimal
 from ._events import (
     FollowEnded,
-    FollowEvent,
+    FollowPnl,
     MonitorEvent,
     PnlThresholdCrossed,
     RoundCompleted,
@@ -67,8 +80,9 @@ from ._events import (
     Watch,
     WatchFailed,
 )
+from ._follow_poll import FollowPoller, FollowState
 from ._pacing import Pacer, polling_rate
-from ._pnl import PnlBasis, PositionKey, check_basis, infer_stop_reason, observe
+from ._pnl import PnlBasis, check_basis
 from ._rules import Rule, rule_name
 
 if TYPE_CHECKING:
@@ -81,13 +95,14 @@ SendStream = MemoryObjectSendStream[MonitorEvent]
 
 
 @attrs.define
-class _State:
-    watch: Watch
-    positions: dict[PositionKey, Position] = attrs.field(factory=dict)
-    percent: Decimal | None = None
-    stopped: bool = False
-    #: Every position vanished and the history has not been read yet to tell why.
-    unexplained: bool = False
+class _Round:
+    """One round of polls: what they share, and what they found."""
+
+    round: int
+    pacer: Pacer
+    slots: anyio.Semaphore
+    failed: list[str] = attrs.field(factory=list)
+    pnl: dict[str, FollowPnl] = attrs.field(factory=dict)
 
 
 class Monitor:
@@ -111,7 +126,8 @@ class Monitor:
         self._client = client
         self._retry_interval = retry_interval
         self._pnl_basis = pnl_basis
-        self._states = {w.follow_id: _State(w) for w in watches}
+        self._states = {w.follow_id: FollowState(w) for w in watches}
+        self._poller = FollowPoller(client, tuple(thresholds), pnl_basis)
         self._interval = interval
         self._rules = tuple(rules)
         self._thresholds = tuple(thresholds)
@@ -202,33 +218,32 @@ class Monitor:
                 start = anyio.current_time()
                 round_no += 1
                 states = [self._states[fid] for fid in self.watching]
-                failed: list[str] = []
+                polled = _Round(round_no, pacer, slots)
                 async with anyio.create_task_group() as group:
                     for state in states:
                         await slots.acquire()
                         await pacer.wait()
-                        group.start_soon(self._poll, state, round_no, send, slots, failed)
-                interval = self._next_round_after(len(failed))
-                await send.send(RoundCompleted(round_no, len(states), len(failed), interval))
+                        group.start_soon(self._poll, state, polled, send)
+                interval = self._next_round_after(len(polled.failed))
+                pnl = tuple(
+                    polled.pnl[s.watch.follow_id] for s in states if s.watch.follow_id in polled.pnl
+                )
+                await send.send(
+                    RoundCompleted(round_no, len(states), len(polled.failed), interval, pnl)
+                )
                 next_start = start + interval
 
-    async def _poll(
-        self,
-        state: _State,
-        round_no: int,
-        send: SendStream,
-        slots: anyio.Semaphore,
-        failed: list[str],
-    ) -> None:
+    async def _poll(self, state: FollowState, polled: _Round, send: SendStream) -> None:
         follow_id = state.watch.follow_id
+        round_no = polled.round
         try:
-            events = await self._check(state, round_no)
+            events, polled.pnl[follow_id] = await self._poller.check(state, round_no, polled.pacer)
         except Exception as exc:
             events = [WatchFailed(follow_id, round_no, exc)]
         finally:
-            slots.release()
+            polled.slots.release()
         if any(isinstance(event, WatchFailed) for event in events):
-            failed.append(follow_id)
+            polled.failed.append(follow_id)
         for event in events:
             if isinstance(event, PnlThresholdCrossed):
                 # What an earlier rule of this poll changed is known to the next one.
@@ -236,41 +251,7 @@ class Monitor:
             await send.send(event)
             await self._apply_rules(state, event, send)
 
-    async def _check(self, state: _State, round_no: int) -> list[FollowEvent]:
-        watch = state.watch
-        follow_id = watch.follow_id
-        positions = await self._client.follows.positions(follow_id)
-        current, percent, events = observe(
-            watch,
-            round_no,
-            state.positions,
-            state.percent,
-            positions,
-            self._thresholds,
-            self._pnl_basis,
-        )
-        if state.positions and not current:
-            state.unexplained = True  # every position vanished: stopped, or just flat?
-        elif current:
-            state.unexplained = False
-        state.positions, state.percent = current, percent
-        if state.unexplained and watch.copy_amount is not None:
-            try:
-                realized = sum(
-                    [order.profit async for order in self._client.history.list(follow_id)],
-                    Decimal(0),
-                )
-            except Exception as exc:  # the positions' events still count; retried next round
-                events.append(WatchFailed(follow_id, round_no, exc))
-                return events
-            state.unexplained = False
-            reason = infer_stop_reason(watch, realized)
-            if reason is not None:
-                state.stopped = True
-                events.append(FollowEnded(follow_id, round_no, reason, realized, inferred=True))
-        return events
-
-    async def _apply_rules(self, state: _State, event: MonitorEvent, send: SendStream) -> None:
+    async def _apply_rules(self, state: FollowState, event: MonitorEvent, send: SendStream) -> None:
         if isinstance(event, RuleFired | RuleFailed | RoundCompleted):
             return
         follow_id = state.watch.follow_id
@@ -304,14 +285,14 @@ def monitor(
     *,
     interval: float = 60.0,
     rules: Sequence[Rule] = (),
-    thresholds: Iterable[object] = DEFAULT_THRESHOLDS,
+    thresholds: Iterable[Amount] = DEFAULT_THRESHOLDS,
     max_rate: float | None = None,
     rate_share: float = 0.8,
     concurrency: int = 32,
     rounds: int | None = None,
     buffer: int = 256,
     retry_interval: float = 5.0,
-    pnl_basis: PnlBasis = "margin",
+    pnl_basis: PnlBasis = "copy_amount",
 ) -> Monitor:
     """Watch ``follows`` (ids, or :class:`Watch` records with the TP/SL they were given).
 
@@ -322,8 +303,9 @@ def monitor(
     stream after that many rounds. ``buffer`` events may wait for the consumer; after that,
     polling waits for it. After a round with a failed poll the next starts ``retry_interval``
     seconds later (when that is sooner). ``pnl_basis`` is what PnL % is a percentage of:
-    ``"margin"`` (the default, which the default thresholds assume) or ``"notional"`` (the
-    spec's ``entry_price * size``).
+    ``"copy_amount"`` (the default: realised plus unrealised PnL against the watch's copy
+    amount, as the exchange's TP/SL), or, over the open positions only, ``"margin"`` or
+    ``"notional"`` (the spec's ``entry_price * size``, see ``docs/best-practices.md``).
     """
     watches: dict[str, Watch] = {}
     for item in follows:

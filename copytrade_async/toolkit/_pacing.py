@@ -55,8 +55,10 @@ class Pacer:
         self._next = -math.inf
 
     async def wait(self) -> None:
+        """Wait for a start. Safe to call from many tasks at once: each takes its slot before
+        it sleeps, so no two callers get the same one."""
         now = anyio.current_time()
-        if self._next > now:
-            await anyio.sleep(self._next - now)
-            now = anyio.current_time()
-        self._next = max(self._next, now - self._slack) + self._spacing
+        slot = max(self._next, now - self._slack)
+        self._next = slot + self._spacing
+        if slot > now:
+            await anyio.sleep(slot - now)

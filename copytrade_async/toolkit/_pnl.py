@@ -1,30 +1,41 @@
 """The monitor's rules as pure functions: PnL %, threshold crossings, what changed between two
-polls, and stop inference.
+polls, realised PnL from the history, and stop inference.
 
-PnL % is computed in Decimal over *margin*, which is what a leveraged position puts at stake::
+The monitor's PnL % of a follow (``pnl_basis="copy_amount"``, its default) is, in Decimal::
+
+    pnl_percent = 100 * (realized_pnl + sum(unrealized_pnl)) / copy_amount
+
+where ``realized_pnl`` is the profit of the follow's closed trades (its history) and the sum
+runs over its open positions: the measure the exchange applies the follow's take-profit and
+stop-loss to (both are percentages of the copy amount). So closing a position moves its result
+from unrealised to realised and leaves the percentage where it was; it does not jump when a
+loser closes.
+
+Of open positions alone (:func:`pnl_percent`, and the monitor's ``pnl_basis="margin"`` or
+``"notional"``, or a watch without a copy amount), PnL % is over *margin*, what a leveraged
+position puts at stake::
 
     margin(position) = entry_price * size / leverage
     pnl_percent      = 100 * sum(unrealized_pnl) / sum(margin)      (over the open positions)
 
 The spec's sketch divides by the notional ``entry_price * size`` instead (``basis="notional"``
-offers that), which at 10x leverage reports a 10 % loss of margin as -1 %; dividing by margin
-makes "-10 %" mean "a tenth of the money at stake is gone", whatever the leverage. The default
-thresholds (-10 % and +30 %, the spec's) are meant that way, so margin is the default basis.
+offers that, see ``docs/best-practices.md``), which at 10x leverage reports a 10 % loss of
+margin as -1 %; dividing by margin makes "-10 %" mean "a tenth of the money at stake is gone",
+whatever the leverage.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Literal, TypeAlias
 
-from .. import Position
+from .. import HistoryOrder, OrderSide, OrderStatus, Position
+from ._convert import unsigned_zero
 from ._events import (
     FollowEvent,
     PnlThresholdCrossed,
-    PositionClosed,
-    PositionOpened,
     StopReason,
     Watch,
 )
@@ -32,21 +43,31 @@ from ._events import (
 __all__ = [
     "PERCENT_QUANTUM",
     "PnlBasis",
+    "PositionBasis",
     "crossings",
+    "diff_positions",
+    "follow_pnl_percent",
     "infer_stop_reason",
-    "observe",
+    "is_closed",
+    "order_key",
     "pnl_percent",
     "position_key",
     "position_margin",
     "position_notional",
+    "realized_pnl",
+    "threshold_events",
 ]
 
 PERCENT_QUANTUM = Decimal("0.01")
 
 PositionKey = tuple[str, str, datetime, Decimal]
-#: What PnL % is a percentage of: the margin at stake (the default) or the notional value.
-PnlBasis: TypeAlias = Literal["margin", "notional"]
-PNL_BASES: tuple[PnlBasis, ...] = ("margin", "notional")
+#: What a PnL % of open positions is a percentage of: their margin or their notional value.
+PositionBasis: TypeAlias = Literal["margin", "notional"]
+#: What the monitor's PnL % is a percentage of: the copy amount (realised plus unrealised PnL,
+#: the default), or the margin or notional value of the open positions (unrealised PnL only).
+PnlBasis: TypeAlias = Literal["copy_amount", "margin", "notional"]
+PNL_BASES: tuple[PnlBasis, ...] = ("copy_amount", "margin", "notional")
+POSITION_BASES: tuple[PositionBasis, ...] = ("margin", "notional")
 
 
 def position_margin(position: Position) -> Decimal:
@@ -68,11 +89,18 @@ def check_basis(basis: object) -> PnlBasis:
     raise ValueError(f"pnl basis must be one of {', '.join(PNL_BASES)}, got {basis!r}")
 
 
-def pnl_percent(positions: Iterable[Position], basis: PnlBasis = "margin") -> Decimal | None:
+def check_position_basis(basis: object) -> PositionBasis:
+    for known in POSITION_BASES:
+        if basis == known:
+            return known
+    raise ValueError(f"pnl basis must be one of {', '.join(POSITION_BASES)}, got {basis!r}")
+
+
+def pnl_percent(positions: Iterable[Position], basis: PositionBasis = "margin") -> Decimal | None:
     """Unrealized PnL as a percentage of margin (or of notional value, with
     ``basis="notional"``), over ``positions`` (None when there are none or they hold nothing),
     rounded half-even to 0.01."""
-    measure = position_margin if check_basis(basis) == "margin" else position_notional
+    measure = position_margin if check_position_basis(basis) == "margin" else position_notional
     stake = Decimal(0)
     pnl = Decimal(0)
     for position in positions:
@@ -80,7 +108,7 @@ def pnl_percent(positions: Iterable[Position], basis: PnlBasis = "margin") -> De
         pnl += position.unrealized_pnl
     if stake <= 0:
         return None
-    return (100 * pnl / stake).quantize(PERCENT_QUANTUM)
+    return unsigned_zero((100 * pnl / stake).quantize(PERCENT_QUANTUM))
 
 
 def position_key(position: Position) -> PositionKey:
@@ -125,42 +153,77 @@ def infer_stop_reason(watch: Watch, realized_pnl: Decimal) -> StopReason | None:
     return None
 
 
-def observe(
+def diff_positions(
+    before: Mapping[PositionKey, Position], positions: Sequence[Position]
+) -> tuple[dict[PositionKey, Position], list[Position], list[Position]]:
+    """One poll against the previous one: the positions by key (the state for the next poll),
+    those that appeared, and those that are gone (as last seen)."""
+    current = {position_key(p): p for p in positions}
+    opened = [p for key, p in current.items() if key not in before]
+    closed = [p for key, p in before.items() if key not in current]
+    return current, opened, closed
+
+
+def order_key(order: HistoryOrder) -> PositionKey:
+    """The key of the position a history order copied (see :func:`position_key`): a buy opened
+    a long, a sell a short."""
+    side = {OrderSide.BUY: "long", OrderSide.SELL: "short"}.get(order.side, str(order.side))
+    return (order.symbol, side, order.create_time, order.entry_price)
+
+
+def is_closed(order: HistoryOrder) -> bool:
+    """A trade whose profit is realised. An open order's profit is the unrealised PnL so far
+    (the exchange may list open copies in the history), so it is left out."""
+    return order.status != OrderStatus.OPEN
+
+
+def realized_pnl(
+    orders: Iterable[HistoryOrder], wanted: Collection[PositionKey] = ()
+) -> tuple[Decimal, dict[PositionKey, Decimal]]:
+    """The realised PnL of ``orders`` (the profit of the closed ones) and, for each position
+    key in ``wanted`` that they show, what its closed trades made."""
+    total = Decimal(0)
+    by_position: dict[PositionKey, Decimal] = {}
+    for order in orders:
+        if is_closed(order):
+            total += order.profit
+            key = order_key(order)
+            if key in wanted:
+                by_position[key] = by_position.get(key, Decimal(0)) + order.profit
+    return total, by_position
+
+
+def follow_pnl_percent(total_pnl: Decimal, copy_amount: Decimal | None) -> Decimal | None:
+    """``100 * total_pnl / copy_amount`` (realised plus unrealised, against the copy amount, as
+    the exchange measures take-profit and stop-loss), rounded half-even to 0.01; None without
+    a copy amount."""
+    if copy_amount is None or copy_amount <= 0:
+        return None
+    return unsigned_zero((100 * total_pnl / copy_amount).quantize(PERCENT_QUANTUM))
+
+
+def threshold_events(
     watch: Watch,
     round_no: int,
-    before: Mapping[PositionKey, Position],
     before_percent: Decimal | None,
-    positions: Sequence[Position],
+    percent: Decimal | None,
     thresholds: Sequence[Decimal],
-    basis: PnlBasis = "margin",
-) -> tuple[dict[PositionKey, Position], Decimal | None, list[FollowEvent]]:
-    """Compare one poll of a follow's positions with the previous one.
-
-    Returns the positions by key and the PnL % (the state for the next poll) and the events:
-    positions opened, positions closed, thresholds crossed.
-    """
-    follow_id = watch.follow_id
-    current = {position_key(p): p for p in positions}
-    events: list[FollowEvent] = [
-        PositionOpened(follow_id, round_no, p) for key, p in current.items() if key not in before
+    realized: Decimal | None,
+    unrealized: Decimal,
+) -> list[FollowEvent]:
+    """A :class:`PnlThresholdCrossed` for every threshold PnL % crossed since the last poll."""
+    return [
+        PnlThresholdCrossed(
+            watch.follow_id,
+            round_no,
+            level,
+            direction,
+            percent,
+            before_percent,
+            unrealized,
+            watch,
+            realized,
+        )
+        for level, direction in crossings(before_percent, percent, thresholds)
+        if percent is not None
     ]
-    events += [
-        PositionClosed(follow_id, round_no, p) for key, p in before.items() if key not in current
-    ]
-    percent = pnl_percent(positions, basis)
-    if percent is not None:
-        unrealized = sum((p.unrealized_pnl for p in positions), Decimal(0))
-        for level, direction in crossings(before_percent, percent, thresholds):
-            events.append(
-                PnlThresholdCrossed(
-                    follow_id,
-                    round_no,
-                    level,
-                    direction,
-                    percent,
-                    before_percent,
-                    unrealized,
-                    watch,
-                )
-            )
-    return current, percent, events

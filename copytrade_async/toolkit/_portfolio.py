@@ -1,5 +1,8 @@
 """Diversifying: split an amount across the best traders, follow each, protect each with TP/SL.
 
+(The spec's ``diversify_copy_portfolio`` sketch, and what this does differently, are in
+``docs/best-practices.md``.)
+
 The split is exact: each trader gets ``total / n`` rounded down to the exchange's precision and
 the remainder stays unallocated, so the follows never add up to more than the total. Follows
 are opened one at a time, in rank order, each followed at once by its take-profit/stop-loss
@@ -25,6 +28,7 @@ import anyio
 import attrs
 
 from .. import (
+    Amount,
     CopyTradeError,
     Follow,
     FollowSettings,
@@ -192,16 +196,16 @@ async def _stop_all(
 async def diversify(
     client: AsyncCopyTradeClient,
     traders: Ranking | Iterable[TraderRef],
-    total_amount: object,
+    total_amount: Amount,
     *,
     max_traders: int = 5,
     leverage: Leverage = 10,
     margin_mode: MarginMode | MarginModeName = MarginMode.ISOLATED,
-    take_profit: object | None = Decimal("50"),
-    stop_loss: object | None = Decimal("20"),
+    take_profit: Amount | None = Decimal("50"),
+    stop_loss: Amount | None = Decimal("20"),
     mode: Mode = "all_or_nothing",
-    precision: object = DEFAULT_PRECISION,
-    minimum: object | None = None,
+    precision: Amount = DEFAULT_PRECISION,
+    minimum: Amount | None = None,
 ) -> Portfolio:
     """Split ``total_amount`` across the first ``max_traders`` of ``traders`` and follow them.
 

@@ -1,5 +1,8 @@
 """Pluggable reactions to monitor events: the :class:`Rule` protocol and the spec's two rules.
 
+(The spec's ``monitor_copy_performance`` sketch calls ``reduce_position_risk`` and
+``lock_in_profits`` without defining them; ``docs/best-practices.md`` quotes it.)
+
 A rule is any object with ``async def __call__(event, client) -> RuleAction | None``. The
 monitor shows it every event about a follow (:data:`FollowEvent`) as soon as it is seen, in the
 task that polled that follow; a rule returns ``None`` to do nothing, or a :class:`RuleAction`
@@ -43,14 +46,17 @@ def rule_name(rule: Rule) -> str:
 class ReduceRiskRule:
     """When a follow's PnL % falls through ``trigger`` (default -10 %), tighten its stop-loss.
 
-    The stop-loss becomes ``stop_loss`` percent of the copy amount (default 10, half the spec's
-    20), unless the monitor knows a tighter one is set already; with ``leverage`` it also lowers
-    the leverage, which applies to positions opened from then on. If the follow has already
+    The stop-loss becomes ``stop_loss`` percent of the copy amount (default 15, tighter than the
+    spec's 20), unless the monitor knows a tighter one is set already; with ``leverage`` it also
+    lowers the leverage, which applies to positions opened from then on. The monitor's PnL % is
+    by default the measure the exchange applies the stop-loss to (realised plus unrealised PnL
+    against the copy amount), so a stop-loss at or inside the trigger (10 against -10 %) would
+    stop the follow at once: the default leaves room between the two. If the follow has already
     lost more than the new stop-loss, the exchange stops it at once.
     """
 
     trigger: Decimal = attrs.field(default=Decimal("-10"), converter=decimal_value)
-    stop_loss: Decimal = attrs.field(default=Decimal("10"), converter=decimal_value)
+    stop_loss: Decimal = attrs.field(default=Decimal("15"), converter=decimal_value)
     leverage: Decimal | None = attrs.field(default=None, converter=optional_decimal)
 
     async def __call__(self, event: FollowEvent, client: AsyncCopyTradeClient) -> RuleAction | None:
@@ -80,7 +86,10 @@ class LockInProfitsRule:
     The API has no trailing stop, and a stop-loss cannot be set above break-even, so locking
     in means lowering the take-profit to ``take_profit`` percent of the copy amount (default 10,
     against the spec's 50): the follow is closed as soon as its total PnL reaches that, and at
-    once if it already has. A take-profit the monitor knows to be lower already is left alone.
+    once if it already has. With the monitor's default PnL % (realised plus unrealised against
+    the copy amount, the take-profit's own measure) a take-profit below the trigger means at
+    once: at +30 % the follow is closed and the profit banked. A take-profit the monitor knows
+    to be lower already is left alone.
     """
 
     trigger: Decimal = attrs.field(default=Decimal("30"), converter=decimal_value)

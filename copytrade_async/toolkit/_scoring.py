@@ -1,5 +1,8 @@
 """Trader scoring: one documented number from a trader's statistics, in Decimal.
 
+The spec's analyze step calls ``calculate_trader_score(sharpe_ratio, max_drawdown, win_rate)``
+without defining it (see ``docs/best-practices.md``); this is our definition.
+
 The score is a weighted mean of five components, scaled to 0..100 (a negative Sharpe ratio can
 take it a little below 0)::
 
@@ -40,7 +43,8 @@ from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 
 import attrs
 
-from .. import TraderDetail, TraderStatistics, to_decimal
+from .. import Amount, TraderDetail, TraderStatistics, to_decimal
+from ._convert import unsigned_zero
 
 __all__ = ["DEFAULT_WEIGHTS", "ScoreWeights", "TraderScore", "score_trader"]
 
@@ -50,14 +54,14 @@ _SCORE_QUANTUM = Decimal("0.01")
 _TANH_CLAMP = Decimal(40)  # tanh(40) is 1 to far beyond our 4 decimals
 
 
-def _weight(value: object) -> Decimal:
+def _weight(value: Amount) -> Decimal:
     number = to_decimal("weight", value)
     if number < 0:
         raise ValueError(f"a weight must not be negative, got {number}")
     return number
 
 
-def _positive(value: object) -> Decimal:
+def _positive(value: Amount) -> Decimal:
     number = to_decimal("scale", value)
     if number <= 0:
         raise ValueError(f"a scale must be greater than 0, got {number}")
@@ -128,14 +132,14 @@ def _clamp01(value: Decimal) -> Decimal:
 
 
 def _q(value: Decimal) -> Decimal:
-    return value.quantize(_COMPONENT_QUANTUM)
+    return unsigned_zero(value.quantize(_COMPONENT_QUANTUM))
 
 
 def score_trader(
     trader: TraderDetail | TraderStatistics,
     *,
     weights: ScoreWeights = DEFAULT_WEIGHTS,
-    win_rate: object | None = None,
+    win_rate: Amount | None = None,
     trading_days: int | None = None,
     followers: int | None = None,
 ) -> TraderScore:
@@ -190,7 +194,7 @@ def score_trader(
         if not weight_sum:
             raise ValueError("every weight of the known components is 0")
         score = 100 * sum((w * c for w, c in terms), Decimal(0)) / weight_sum
-        score = score.quantize(_SCORE_QUANTUM)
+        score = unsigned_zero(score.quantize(_SCORE_QUANTUM))
     return TraderScore(
         score=score,
         sharpe=sharpe,

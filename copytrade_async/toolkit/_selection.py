@@ -1,5 +1,7 @@
 """Finding the best traders: walk the list, filter, fetch details concurrently, score, rank.
 
+(How this differs from the spec's ``find_best_traders`` sketch: ``docs/best-practices.md``.)
+
 The list is walked page by page (auto-pagination) while up to ``concurrency`` workers fetch the
 details of the traders that pass the filters, so the list walk and the detail calls overlap and
 at most ``concurrency`` detail calls are ever in flight. A detail call that fails, or takes
@@ -19,7 +21,7 @@ import anyio
 import attrs
 from anyio.abc import ObjectReceiveStream, ObjectSendStream
 
-from .. import SortBy, Trader, TraderDetail, TraderStatus, check_whole, to_decimal
+from .. import Amount, SortBy, Trader, TraderDetail, TraderStatus, check_whole, to_decimal
 from ._analysis import analyze
 from ._scoring import DEFAULT_WEIGHTS, ScoreWeights, TraderScore, score_trader
 from ._sizing import DEFAULT_RISK_PERCENT, size_copy_amount
@@ -103,7 +105,7 @@ async def find_best_traders(
     client: AsyncCopyTradeClient,
     *,
     min_trading_days: int = 30,
-    min_win_rate: object = Decimal("0.6"),
+    min_win_rate: Amount = Decimal("0.6"),
     risk_levels: Iterable[str] | None = None,
     active_only: bool = True,
     top: int | None = None,
@@ -111,8 +113,8 @@ async def find_best_traders(
     detail_timeout: float | None = None,
     weights: ScoreWeights = DEFAULT_WEIGHTS,
     sort_by: SortBy = "profit",
-    balance: object | None = None,
-    risk_percent: object = DEFAULT_RISK_PERCENT,
+    balance: Amount | None = None,
+    risk_percent: Amount = DEFAULT_RISK_PERCENT,
 ) -> Ranking:
     """Walk every trader, keep those that qualify, score them and rank them, best first.
 
@@ -160,7 +162,7 @@ class _Search:
     weights: ScoreWeights
     detail_timeout: float | None
     #: ``(balance, risk_percent)`` for the recommended copy amounts, when asked for.
-    sizing: tuple[object, object] | None
+    sizing: tuple[Amount, Amount] | None
     ranked: list[RankedTrader] = attrs.field(factory=list)
     failures: list[RankingFailure] = attrs.field(factory=list)
     walked: int = 0

@@ -1,5 +1,8 @@
 """Risk sizing: how much of a balance one copy may use, in exact Decimal arithmetic.
 
+(The spec's "Risk Management" sketch, ``calculate_copy_amount``, is quoted in
+``docs/best-practices.md``.)
+
 The spec's sketch does ``float(balance) * (risk / 100)`` and sends ``str()`` of the result,
 which can ask for more than the balance by a binary rounding error and sends more decimals
 than the exchange accepts. Here every amount is a :class:`~decimal.Decimal`, the result is
@@ -10,7 +13,8 @@ from __future__ import annotations
 
 from decimal import ROUND_FLOOR, Context, Decimal, localcontext
 
-from .. import check_whole, to_decimal
+from .. import Amount, check_whole, to_decimal
+from ._convert import unsigned_zero
 
 __all__ = [
     "DEFAULT_PRECISION",
@@ -31,7 +35,7 @@ DEFAULT_RISK_PERCENT = Decimal(5)
 _EXACT = Context(prec=80, rounding=ROUND_FLOOR)
 
 
-def _check_precision(precision: object) -> Decimal:
+def _check_precision(precision: Amount) -> Decimal:
     step = to_decimal("precision", precision)
     if step <= 0:
         raise ValueError(f"precision must be greater than 0, got {step}")
@@ -51,11 +55,11 @@ def _round_down(amount: Decimal, step: Decimal) -> Decimal:
 
 
 def size_copy_amount(
-    balance: object,
-    risk_percent: object,
+    balance: Amount,
+    risk_percent: Amount,
     *,
-    precision: object = DEFAULT_PRECISION,
-    minimum: object | None = None,
+    precision: Amount = DEFAULT_PRECISION,
+    minimum: Amount | None = None,
 ) -> Decimal:
     """The copy amount that puts ``risk_percent`` % of ``balance`` at risk, rounded down.
 
@@ -75,7 +79,7 @@ def size_copy_amount(
     step = _check_precision(precision)
     with localcontext(_EXACT):
         raw = funds * percent / 100
-    amount = _round_down(raw, step)
+    amount = unsigned_zero(_round_down(raw, step))
     if minimum is not None:
         floor = to_decimal("minimum", minimum)
         if amount < floor:
@@ -86,7 +90,7 @@ def size_copy_amount(
 
 
 def split_amount(
-    total: object, parts: int, *, precision: object = DEFAULT_PRECISION
+    total: Amount, parts: int, *, precision: Amount = DEFAULT_PRECISION
 ) -> tuple[Decimal, Decimal]:
     """Split ``total`` into ``parts`` equal shares rounded down to ``precision``.
 
@@ -101,15 +105,16 @@ def split_amount(
     with localcontext(_EXACT):
         share = _round_down(amount / parts, step)
         remainder = amount - share * parts
-    return share, remainder
+    # Exact, so the only sign to lose is that of a zero: in the floor context x - x is -0.
+    return share, unsigned_zero(remainder)
 
 
 def recommended_copy_amount(
-    score: object,
-    balance: object,
-    risk_percent: object = DEFAULT_RISK_PERCENT,
+    score: Amount,
+    balance: Amount,
+    risk_percent: Amount = DEFAULT_RISK_PERCENT,
     *,
-    precision: object = DEFAULT_PRECISION,
+    precision: Amount = DEFAULT_PRECISION,
 ) -> Decimal:
     """The copy amount the spec's analyze step recommends for a trader with ``score`` (0..100).
 
@@ -125,4 +130,4 @@ def recommended_copy_amount(
     step = _check_precision(precision)
     with localcontext(_EXACT):
         raw = budget * share / 100
-    return _round_down(raw, step)
+    return unsigned_zero(_round_down(raw, step))

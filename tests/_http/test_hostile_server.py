@@ -250,6 +250,11 @@ def answering(answer: Answer) -> loopback.Answer:
 class NoLimiter:
     """No rate limit and no shared pause: the fuzz must not sleep after a drawn 429."""
 
+    limits = None
+
+    def expected_wait(self, group: str) -> float:
+        return 0.0
+
     async def acquire(self, group: str) -> float:
         return 0.0
 

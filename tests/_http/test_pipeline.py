@@ -364,6 +364,11 @@ async def test_a_limiter_that_cannot_estimate_is_bounded_by_waiting(
     mock_api: respx.MockRouter,
 ) -> None:
     class NoEstimate:
+        limits = None
+
+        def expected_wait(self, group: str) -> float:
+            return 0.0  # "at least nothing": it cannot tell
+
         async def acquire(self, group: str) -> float:
             await anyio.sleep(10)
             return 10.0

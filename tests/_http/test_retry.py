@@ -80,6 +80,7 @@ RULES: list[tuple[str, Callable[[], Reply], bool]] = [
     ("get", lambda: httpx.Response(504, text="x"), True),
     ("get", lambda: fail("429", "too many requests", 200), True),
     ("get", lambda: fail("40015", "System is abnormal, please try again later"), True),
+    ("get", lambda: fail("40200", "server upgrade, please try again later"), True),
     # Not transient: no source says to try again (see TRANSIENT_CODES).
     ("get", lambda: fail("40010", "sign signature error"), False),
     ("get", lambda: fail("45001", "Unknown error"), False),
@@ -93,6 +94,7 @@ RULES: list[tuple[str, Callable[[], Reply], bool]] = [
     ("stop", lambda: httpx.ReadTimeout("slow"), True),
     ("update", lambda: httpx.Response(500, text="x"), True),
     ("update", lambda: fail("40015", "System is abnormal, please try again later"), True),
+    ("stop", lambda: fail("40200", "server upgrade, please try again later"), True),
     # follow moves money: only where the server provably did not act.
     ("follow", lambda: httpx.ConnectError("refused"), True),
     ("follow", lambda: httpx.ConnectTimeout("no connection"), True),
@@ -106,6 +108,7 @@ RULES: list[tuple[str, Callable[[], Reply], bool]] = [
     ("follow", s502, False),
     ("follow", lambda: httpx.Response(504, text="x"), False),
     ("follow", lambda: fail("40015", "System is abnormal, please try again later"), False),
+    ("follow", lambda: fail("40200", "server upgrade, please try again later"), False),
     ("follow", lambda: httpx.Response(200, text="{trunc"), False),
 ]
 
@@ -147,6 +150,53 @@ async def test_a_parameter_verification_error_is_raised_at_once(
     assert info.value.code == "40808"
     assert route.call_count == 1
     assert sleeps == []
+
+
+# (code, message, requests sent): with max_retries=3, a transient code is asked four times
+# with a backoff wait before each retry; a refused parameter once.
+TRANSIENT_OR_NOT = [
+    ("40200", "server upgrade, please try again later", 4),
+    ("40015", "System is abnormal, please try again later", 4),
+    ("40808", "Parameter verification exception", 1),
+]
+
+
+@pytest.mark.parametrize(("code", "message", "sent"), TRANSIENT_OR_NOT)
+async def test_maintenance_is_retried_with_backoff_and_a_refused_parameter_is_not(
+    retrying_client: AsyncCopyTradeClient,
+    mock_api: respx.MockRouter,
+    sleeps: list[float],
+    code: str,
+    message: str,
+    sent: int,
+) -> None:
+    route = mock_api.get(f"{PREFIX}/trader/detail").mock(return_value=fail(code, message))
+    with pytest.raises(APIError) as info:
+        await retrying_client.traders.get("1")
+    assert info.value.code == code
+    assert route.call_count == sent
+    assert len(sleeps) == sent - 1
+    # Full jitter: the wait before retry n is drawn from [0, min(8, 0.5 * 2**n)].
+    for attempt, wait in enumerate(sleeps, start=1):
+        assert 0 <= wait <= min(8.0, 0.5 * 2**attempt)
+
+
+async def test_a_sandbox_in_maintenance_is_retried_until_it_is_back() -> None:
+    """The sandbox answers 40200 to every request: the call is sent 1 + max_retries times and
+    raises the exchange's refusal; once the upgrade is over, calls go through at once."""
+    from copytrade_async.sandbox import Faults, SandboxConfig
+
+    config = SandboxConfig(seed=2, rate_limit=None)
+    async with AsyncCopyTradeClient.sandbox(config=config, rate_limits=None, max_retries=2) as c:
+        c._pipeline._retry_template.sleep = _no_sleep  # type: ignore[assignment]
+        c.exchange.faults = Faults(maintenance_rate=1.0)
+        with pytest.raises(APIError) as info:
+            await c.traders.page(page_size=5)
+        assert (info.value.code, info.value.http_status) == ("40200", 400)
+        assert c.exchange.stats.total == 3
+        c.exchange.faults = Faults()
+        assert len((await c.traders.page(page_size=5)).items) == 5
+        assert c.exchange.stats.total == 4
 
 
 async def test_gives_up_after_max_retries(

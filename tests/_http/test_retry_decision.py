@@ -93,6 +93,17 @@ CASES: dict[str, tuple[BaseException, RetrySafety, RetryDecision]] = {
         RetryDecision(retry=True),
     ),
     "code 40015, follow": (api(APIError, "40015", 400), MONEY, RetryDecision(retry=False)),
+    "code 40200 (server upgrade), GET": (
+        api(APIError, "40200", 400),
+        IDEMPOTENT,
+        RetryDecision(retry=True),
+    ),
+    "code 40200, follow": (api(APIError, "40200", 400), MONEY, RetryDecision(retry=False)),
+    "code 40808 (parameter verification), GET": (
+        api(APIError, "40808", 400),
+        IDEMPOTENT,
+        RetryDecision(retry=False),
+    ),
     "business error 80003": (api(APIError, "80003", 400), IDEMPOTENT, RetryDecision(retry=False)),
     "bad signature 40009": (
         api(AuthenticationError, "40009", 400),

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from copytrade_async import OrderSide
+from copytrade_async import FollowSettings, OrderSide, Position, TraderDetail
+from copytrade_async._records._converter import structure
 from copytrade_async._records._wire_values import (
     MAX_DIGITS,
     MAX_EXPONENT,
@@ -23,10 +24,13 @@ from copytrade_async._records._wire_values import (
     enum_hook,
     ms_to_datetime,
     optional_datetime_hook,
+    optional_decimal_hook,
     optional_text_hook,
     text_hook,
     whole_number,
 )
+
+from ..payloads import POSITION, SETTINGS, TRADER_DETAIL
 
 
 @settings(max_examples=300)
@@ -195,11 +199,56 @@ def test_money_that_is_no_number_is_refused(value: object) -> None:
 
 
 def test_money_within_the_bounds_is_kept_exactly() -> None:
-    texts = ["1E+100", "-1E-100", "0.00000001", "123456789012345678901234567890.5", "-0"]
-    texts += ["1" * MAX_DIGITS, "100.10", "0E-150"]
+    texts = ["1E+100", "-1E-100", "0.00000001", "123456789012345678901234567890.5"]
+    texts += ["1" * MAX_DIGITS, "100.10", "-0.00000001", "0.10"]
     for text in texts:
         assert str(decimal_hook(text, None)) == str(Decimal(text))
         assert str(decimal_hook(Decimal(text), None)) == str(Decimal(text))
+
+
+# A zero as sent, and as a person should read it: with its scale while that prints plainly
+# (Python writes a zero with more than 6 decimals in E-notation), and never negative.
+PLAIN_ZEROS = [
+    ("0", "0"),
+    ("0.00", "0.00"),
+    ("0.000000", "0.000000"),
+    ("0.0000000", "0"),
+    ("0.00000000", "0"),  # the sandbox's and the exchange's unrealised PnL of a flat position
+    ("-0", "0"),
+    ("-0.00", "0.00"),
+    ("-0.00000000", "0"),
+    ("0E-150", "0"),
+    ("0E+3", "0"),
+    ("0e2", "0"),
+]
+
+
+@pytest.mark.parametrize(("text", "shown"), PLAIN_ZEROS)
+def test_a_zero_is_read_in_plain_notation(text: str, shown: str) -> None:
+    for value in (text, Decimal(text)):
+        parsed = decimal_hook(value, None)
+        assert parsed == 0 and str(parsed) == shown
+        assert not parsed.is_signed()
+        assert optional_decimal_hook(value, None) == parsed
+        assert str(optional_decimal_hook(value, None)) == shown
+
+
+@pytest.mark.parametrize(("text", "shown"), PLAIN_ZEROS)
+def test_a_zero_in_a_record_prints_plainly(text: str, shown: str) -> None:
+    # Through the generated hook of a flat record (Position) and a nested one (TraderDetail's
+    # statistics go through cattrs' own hooks), as the client decodes them.
+    position = structure("positions", {**POSITION, "unrealizedPnl": text}, Position)
+    assert str(position.unrealized_pnl) == shown
+    assert f"{position.unrealized_pnl}" == shown and "E" not in repr(position.unrealized_pnl)
+    settings = structure("update", {**SETTINGS, "takeProfit": text}, FollowSettings)
+    assert str(settings.take_profit) == shown
+    stats = {**TRADER_DETAIL["statistics"], "maxDrawdown": text}
+    nested = [{**TRADER_DETAIL["positions"][0], "unrealizedPnl": text}]
+    detail = structure(
+        "traders.get", {**TRADER_DETAIL, "statistics": stats, "positions": nested}, TraderDetail
+    )
+    assert detail.statistics is not None and str(detail.statistics.max_drawdown) == shown
+    assert str(detail.positions[0].unrealized_pnl) == shown
 
 
 @settings(max_examples=300)
@@ -213,7 +262,11 @@ def test_money_is_read_exactly_or_refused(value: Decimal) -> None:
         digits = len(value.as_tuple().digits)
         assert digits > MAX_DIGITS or not -MAX_EXPONENT <= value.adjusted() <= MAX_EXPONENT
         return
-    assert parsed == value and str(parsed) == str(value)
+    assert parsed == value
+    if value:  # a non-zero value keeps every digit and its notation
+        assert str(parsed) == str(value)
+    else:
+        assert "E" not in str(parsed) and not parsed.is_signed()
 
 
 def test_unknown_enum_values_become_unknown_members() -> None:

@@ -197,5 +197,5 @@ def test_python_dash_m_without_the_cli_extra() -> None:
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr == (
-        "copytrade: the command line needs the [cli] extra: pip install 'copytrade-async[cli]'\n"
+        "copytrade: the command line needs the [cli] extra: pip install -e '.[cli]'\n"
     )

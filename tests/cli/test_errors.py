@@ -113,12 +113,19 @@ def test_help_renders_for_every_command(path: tuple[str, ...]) -> None:
 
 
 @pytest.mark.parametrize("path", [(), ("traders",), ("follow",), ("history",), ("sandbox",)])
-def test_a_group_without_a_command_shows_its_help(path: tuple[str, ...]) -> None:
+def test_a_group_without_a_command_prints_its_help_on_stdout(path: tuple[str, ...]) -> None:
     result = run_cli(*path)
-    assert result.exit_code == 2
-    assert result.stdout == ""
-    assert result.stderr.startswith(f"Usage: {' '.join(('cli', *path))} ")
-    assert "Commands:" in result.stderr
+    assert result.exit_code == 0
+    assert result.stderr == ""
+    assert result.stdout.startswith(f"Usage: {' '.join(('cli', *path))} ")
+    assert "Commands:" in result.stdout
+    assert result.stdout == run_cli(*path, "--help").stdout
+
+
+def test_a_bare_group_piped_to_a_pager_shows_its_help() -> None:
+    done = python("-m", "copytrade_async", "traders")
+    assert (done.returncode, done.stderr) == (0, "")
+    assert "list" in done.stdout and "show" in done.stdout
 
 
 def library_errors() -> list[type[CopyTradeError]]:

@@ -42,6 +42,14 @@ def test_start_update_stop(exchange: SandboxExchange) -> None:
         "take_profit": "40.5",
         "stop_loss": "20",
     }
+    table = run_cli("follow", "update", follow_id, "--stop-loss", "25", exchange=exchange)
+    cells = {
+        tuple(cell.strip() for cell in line.split("│")[1:3])
+        for line in table.stdout.splitlines()
+        if line.startswith("│")
+    }
+    # Percent of the copy amount, as --take-profit and --stop-loss take them.
+    assert {("take profit", "40.5%"), ("stop loss", "25%"), ("copy amount", "1500")} <= cells
     info = exchange.follow_info(follow_id)
     assert (info.copy_amount, info.leverage, info.take_profit) == (
         Decimal(1500),

@@ -1,4 +1,4 @@
-"""``copytrade history export``: every record, exactly, as CSV or JSON lines."""
+"""``copytrade history export``: every record, exactly, as CSV, JSON or JSON lines."""
 
 from __future__ import annotations
 
@@ -151,14 +151,43 @@ def test_progress_counts_records_on_stderr_and_stdout_stays_clean(
     assert drawn.endswith(f"exported {n} trades ({-(-n // 7)} pages) to stdout\n")
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("history", "export", "--format", "json"),
+        ("--json", "history", "export"),
+        ("history", "export", "--json"),
+        ("--json", "history", "export", "--format", "json"),
+    ],
+)
+def test_export_as_one_json_array(
+    exchange: SandboxExchange, traded: tuple[str, list[dict[str, Any]]], args: tuple[str, ...]
+) -> None:
+    follow_id, wire = traded
+    result = run_cli(*args, follow_id, "--page-size", "9", exchange=exchange)
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)
+    check_rows(rows, wire)
+    # One record per line, between the brackets: a long history streams.
+    lines = result.stdout.splitlines()
+    assert (lines[0], lines[-1], len(lines)) == ("[", "]", len(wire) + 2)
+
+
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_the_global_json_and_another_format_are_refused_in_one_line(fmt: str) -> None:
+    result = run_cli("--sandbox", "--json", "history", "export", "77", "--format", fmt)
+    assert result.exit_code == 2
+    assert one_line(result) == f"error: --json and --format {fmt} disagree: give one of them"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "jsonl"])
 def test_an_export_that_fails_at_once_writes_nothing_to_stdout(fmt: str) -> None:
     result = run_cli("--sandbox", "history", "export", "77", "--format", fmt)
     assert result.exit_code == 1
     assert one_line(result) == "error: history.list: code 40034: follow not found (HTTP 400)"
 
 
-def test_an_export_of_no_trade_is_a_header_or_nothing(
+def test_an_export_of_no_trade_is_a_header_an_empty_array_or_nothing(
     exchange: SandboxExchange, tmp_path: Path
 ) -> None:
     follow_id = start_follow(exchange, exchange.trader_ids(active=True)[0])  # nothing closed yet
@@ -168,6 +197,8 @@ def test_an_export_of_no_trade_is_a_header_or_nothing(
     assert as_csv.stderr == "exported 0 trades (1 page) to stdout\n"
     as_jsonl = run_cli("history", "export", follow_id, "--format", "jsonl", exchange=exchange)
     assert as_jsonl.exit_code == 0 and as_jsonl.stdout == ""
+    as_json = run_cli("history", "export", follow_id, "--format", "json", exchange=exchange)
+    assert as_json.exit_code == 0 and json.loads(as_json.stdout) == []
     target = tmp_path / "empty.csv"
     to_file = run_cli("history", "export", follow_id, "-o", str(target), exchange=exchange)
     assert to_file.exit_code == 0 and to_file.stdout == ""

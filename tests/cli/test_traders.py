@@ -91,3 +91,33 @@ def test_a_bad_choice_is_a_usage_error() -> None:
         "error: invalid value for '--sort-by': 'luck' is not one of 'profit', 'followers'"
         " (cli traders list --help)"
     )
+
+
+def field_cells(output: str) -> dict[str, str]:
+    """``field -> value`` of the field tables in ``output`` (a wrapped field name joined)."""
+    found: dict[str, str] = {}
+    for line in output.splitlines():
+        if line.startswith("│"):
+            name, value = (cell.strip() for cell in line.split("│")[1:3])
+            if name:
+                found[name] = value
+    return found
+
+
+def test_show_gives_ratios_in_percent_and_the_holding_time_in_hours(
+    exchange: SandboxExchange,
+) -> None:
+    trader_id = exchange.trader_ids(active=True)[1]
+    wire = exchange.trader_detail(trader_id)  # the exchange's own numbers
+    cells = field_cells(run_cli("traders", "show", trader_id, exchange=exchange).stdout)
+    # winRate is a fraction on the wire: 0.6329 is 63.29%.
+    assert cells["win rate"].endswith("%")
+    assert Decimal(cells["win rate"][:-1]) == Decimal(wire["winRate"]) * 100
+    # maxDrawdown is in percent already, the holding time in hours.
+    assert cells["max drawdown"] == wire["statistics"]["maxDrawdown"] + "%"
+    assert cells["average holding time"] == wire["statistics"]["averageHoldingTime"] + " h"
+    assert cells["sharpe ratio"] == wire["statistics"]["sharpeRatio"]
+    assert cells["total profit"] == wire["totalProfit"]
+    # --json keeps the exchange's own values.
+    data = json_of(run_cli("--json", "traders", "show", trader_id, exchange=exchange))
+    assert data["win_rate"] == wire["winRate"]

@@ -1,15 +1,18 @@
-"""``docs/fastapi.md`` runs: its code blocks are executed as written, and the app they build
-is driven through ``httpx.ASGITransport`` against the sandbox.
+"""``examples/fastapi_app.py`` and ``docs/fastapi.md``: the doc's blocks are the program's own
+text, the doc's test runs, and the app answers each case of the doc's table with its status,
+driven through ``httpx.ASGITransport`` against the sandbox (a loopback socket where a real
+connection matters: a timeout, a refused connection).
 
-The recipe's ``create_app`` takes the client's factory; the tests pass the sandbox's
-(``sandbox_client``) where the recipe's default builds a client for the real exchange, which
-is never called here.
+The program's ``create_app`` takes the client's factory; the tests pass the sandbox's
+(``sandbox_client``) where its default builds a client for the real exchange, never called here.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
+import socket
 import sys
 import types
 from collections.abc import AsyncIterator, Callable
@@ -18,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import fastapi  # noqa: F401  (the recipe needs it: the test extra installs it)
+import fastapi  # noqa: F401  (the program needs it: the test extra installs it)
 import httpx
 import pytest
 
@@ -33,34 +36,66 @@ from copytrade_async.sandbox import (
     sandbox_client,
 )
 
-DOC = Path(__file__).parents[2] / "docs" / "fastapi.md"
+ROOT = Path(__file__).parents[2]
+DOC = ROOT / "docs" / "fastapi.md"
+PROGRAM = ROOT / "examples" / "fastapi_app.py"
 ISO_MS = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
+#: The doc's Python blocks: excerpts of the program, and last the test a reader would write.
+BLOCKS = re.findall(r"^```py\n(.*?)^```$", DOC.read_text(), flags=re.M | re.S)
 
 
-def recipe() -> types.ModuleType:
-    """The doc's code blocks, run in order as one module."""
-    blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), flags=re.DOTALL)
-    assert len(blocks) == 2, "the app and its test"
-    module = types.ModuleType("fastapi_recipe")
-    sys.modules[module.__name__] = module  # pydantic resolves the request model through it
-    for block in blocks:
-        exec(compile(block, str(DOC), "exec"), module.__dict__)
+def load_program() -> types.ModuleType:
+    """The program as the module ``fastapi_app`` (what the doc's test imports)."""
+    spec = importlib.util.spec_from_file_location("fastapi_app", PROGRAM)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # pydantic resolves the request model through it
+    spec.loader.exec_module(module)
     return module
 
 
-RECIPE = recipe()
+APP = load_program()
 
 
-def exchange() -> SandboxExchange:
-    return SandboxExchange(SandboxConfig(seed=5, rate_limit=None), ManualClock())
+def test_the_docs_blocks_are_the_programs_own_text() -> None:
+    *excerpts, _test = BLOCKS
+    assert len(excerpts) >= 3
+    program = PROGRAM.read_text()
+    for excerpt in excerpts:
+        assert excerpt in program, excerpt[:200]
+    assert "examples/fastapi_app.py" in DOC.read_text()
+
+
+async def test_the_docs_own_test_passes() -> None:
+    namespace: dict[str, Any] = {}
+    exec(compile(BLOCKS[-1], str(DOC), "exec"), namespace)
+    await namespace["test_the_app_on_the_sandbox"]()
+
+
+def test_the_program_runs_with_help() -> None:
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-X", "dev", "-W", "error", str(PROGRAM), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "--sandbox" in done.stdout
+
+
+def exchange(**config: Any) -> SandboxExchange:
+    return SandboxExchange(SandboxConfig(seed=5, rate_limit=None, **config), ManualClock())
 
 
 @asynccontextmanager
 async def served(
     make_client: Callable[[], AsyncCopyTradeClient],
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """The recipe's app, its lifespan running, behind an httpx client."""
-    app = RECIPE.create_app(make_client)
+    """The program's app, its lifespan running, behind an httpx client."""
+    app = APP.create_app(make_client)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://app") as http:
@@ -80,8 +115,8 @@ def exact(response: httpx.Response) -> Any:
     return json.loads(response.text, parse_float=no_float)
 
 
-async def test_the_docs_own_test_passes() -> None:
-    await RECIPE.test_the_app_on_the_sandbox()
+def answer(response: httpx.Response) -> tuple[int, str]:
+    return response.status_code, response.json()["error"]
 
 
 async def test_routes_answer_records_as_exact_json() -> None:
@@ -110,20 +145,74 @@ async def test_routes_answer_records_as_exact_json() -> None:
         follow = exact(response)
         assert (follow["copy_amount"], follow["status"]) == ("1000.50", "active")
         sandbox.advance(6 * 3600)
-        page = exact(await http.get(f"/follows/{follow['follow_id']}/history"))
+        follow_id = follow["follow_id"]
+        page = exact(
+            await http.get(
+                f"/follows/{follow_id}/history",
+                params={"start_time": "2000-01-01T00:00:00+00:00"},
+            )
+        )
         assert page["current_page"] == 1 and page["total_num"] == len(page["items"]) > 0
         for order in page["items"]:
             assert re.fullmatch(ISO_MS, order["close_time"])
             assert re.fullmatch(r"-?\d+(\.\d+)?", order["profit"])  # plain notation
             Decimal(order["profit"])
         assert re.fullmatch(ISO_MS, page["request_time"])
+        assert (await http.get(f"/follows/{follow_id}/positions")).status_code == 200
+        stopped = await http.post(f"/follows/{follow_id}/stop")
+        assert exact(stopped) == {"follow_id": follow_id, "status": "stopped"}
+
+
+async def test_what_the_caller_names_that_does_not_exist_is_404() -> None:
+    sandbox = exchange()
+    async with served(on(sandbox, max_retries=0)) as http:
+        assert answer(await http.get("/traders/999999999")) == (404, "InvalidTraderError")
+        missing = {"trader_id": "999999999", "copy_amount": "100"}
+        assert answer(await http.post("/follows", json=missing)) == (404, "InvalidTraderError")
+        for response in (
+            await http.get("/follows/404404404/history"),
+            await http.get("/follows/404404404/positions"),
+            await http.post("/follows/404404404/stop"),
+        ):
+            assert answer(response) == (404, "FollowNotFoundError")
+            assert '"40034"' not in response.text and "code 40034" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("request_args", "argument"),
+    [
+        (("GET", "/traders/bad%20id"), "trader_id"),
+        (("GET", "/follows/1/history?start_time=2024-05-01"), "start_time"),
+        (("GET", "/follows/1/history?end_time=2024-05-01T12:00:00"), "end_time"),
+        (("POST", "/follows", {"trader_id": "1", "copy_amount": "-1"}), "copy_amount"),
+        (("POST", "/follows", {"trader_id": "1", "copy_amount": "1e999999"}), "copy_amount"),
+        (("POST", "/follows", {"trader_id": "1", "copy_amount": "9", "leverage": 500}), "leverage"),
+    ],
+)
+async def test_a_value_the_client_refuses_is_422_naming_the_argument(
+    request_args: tuple[Any, ...], argument: str
+) -> None:
+    sandbox = exchange()
+    method, url, *body = request_args
+    async with served(on(sandbox, max_retries=0)) as http:
+        response = await http.request(method, url, json=body[0] if body else None)
+    assert response.status_code == 422, response.text
+    data = response.json()
+    assert (data["error"], data["argument"]) == ("ValueError", argument)
+    assert data["detail"].startswith(f"{argument} ")
+
+
+async def test_a_body_of_the_wrong_type_is_fastapis_own_422() -> None:
+    async with served(on(exchange())) as http:
+        response = await http.post("/follows", json={"trader_id": "1", "copy_amount": 100.5})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "copy_amount"]
 
 
 async def test_exchange_refusals_become_client_statuses() -> None:
-    sandbox = exchange()
+    sandbox = exchange(max_follows=3)
     active = sandbox.trader_ids(active=True)
     async with served(on(sandbox, max_retries=0)) as http:
-        assert (await http.get("/traders/999999999")).status_code == 404
         body = {"trader_id": active[0], "copy_amount": "100"}
         assert (await http.post("/follows", json=body)).status_code == 201
         answers = {
@@ -132,18 +221,19 @@ async def test_exchange_refusals_become_client_statuses() -> None:
             "InvalidFollowSettingsError": (422, {"trader_id": active[2], "copy_amount": "5"}),
         }
         for error, (status, payload) in answers.items():
-            response = await http.post("/follows", json=payload)
-            assert (response.status_code, response.json()["error"]) == (status, error)
-        # Refused by the app's own checks before the client is called.
-        response = await http.post("/follows", json={"trader_id": active[3], "copy_amount": "-1"})
-        assert response.status_code == 422
+            assert answer(await http.post("/follows", json=payload)) == (status, error)
+        for trader_id in active[3:5]:
+            body = {"trader_id": trader_id, "copy_amount": "100"}
+            assert (await http.post("/follows", json=body)).status_code == 201
+        over = {"trader_id": active[5], "copy_amount": "100"}
+        assert answer(await http.post("/follows", json=over)) == (409, "CopyLimitExceededError")
 
 
 @pytest.mark.parametrize(
     ("faults", "status", "error"),
     [
-        (Faults(rate_limit_storm=1.0), 429, "RateLimitError"),
-        (Faults(drop_rate=1.0), 503, "APIConnectionError"),
+        (Faults(rate_limit_storm=1.0), 503, "RateLimitError"),
+        (Faults(drop_rate=1.0), 502, "APIConnectionError"),  # the connection broke mid-request
         (Faults(error_rate=1.0), 502, "ServerError"),
         (Faults(malformed_rate=1.0), 502, "ResponseDecodeError"),
     ],
@@ -155,34 +245,49 @@ async def test_upstream_failures_become_gateway_statuses(
     async with served(on(sandbox, max_retries=0)) as http:
         sandbox.faults = faults
         response = await http.get("/traders", params={"limit": 5})
-        assert response.status_code == status, response.text
-        assert response.json()["error"] == error
-        if status == 429:
+        assert answer(response) == (status, error), response.text
+        if error == "RateLimitError":
             assert int(response.headers["retry-after"]) >= 1
+
+
+def direct(base_url: str, sandbox: SandboxExchange, **options: Any) -> AsyncCopyTradeClient:
+    creds = sandbox.credentials
+    return AsyncCopyTradeClient(
+        api_key=creds.api_key,
+        api_secret=creds.api_secret,
+        passphrase=creds.passphrase,
+        base_url=base_url,
+        rate_limits=None,
+        max_retries=0,
+        **options,
+    )
 
 
 async def test_a_timeout_is_504() -> None:
     # Over a loopback socket: httpx's ASGITransport applies no timeout.
     sandbox = exchange()
     with SandboxServer(sandbox) as server:
-        creds = sandbox.credentials
-
-        def slow_exchange() -> AsyncCopyTradeClient:
-            return AsyncCopyTradeClient(
-                api_key=creds.api_key,
-                api_secret=creds.api_secret,
-                passphrase=creds.passphrase,
-                base_url=server.url,
-                rate_limits=None,
-                max_retries=0,
-                timeout=0.2,
-            )
-
-        async with served(slow_exchange) as http:
+        async with served(lambda: direct(server.url, sandbox, timeout=0.2)) as http:
             sandbox.faults = Faults(latency_s=1.0)
             response = await http.get("/traders", params={"limit": 5})
             sandbox.faults = Faults()
-    assert (response.status_code, response.json()["error"]) == (504, "APITimeoutError")
+    assert answer(response) == (504, "APITimeoutError")
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A loopback port nothing listens on: a connection to it is refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+async def test_an_exchange_that_cannot_be_reached_is_503(closed_port: int) -> None:
+    sandbox = exchange()
+    async with served(lambda: direct(f"http://127.0.0.1:{closed_port}", sandbox)) as http:
+        response = await http.get("/traders/1")
+    assert answer(response) == (503, "APIConnectionError")
 
 
 async def test_refused_credentials_are_the_servers_problem_not_the_callers() -> None:
@@ -202,7 +307,7 @@ async def test_refused_credentials_are_the_servers_problem_not_the_callers() -> 
 
     async with asgi, served(wrong_secret) as http:
         response = await http.get("/traders")
-        assert (response.status_code, response.json()["error"]) == (502, "AuthenticationError")
+        assert answer(response) == (502, "AuthenticationError")
         assert "not-the-secret" not in response.text
 
 

@@ -132,6 +132,11 @@ async def test_is_a_rate_limiter(redis_server: RedisServer) -> None:
         assert limiter.using_redis and limiter.fleet_size == 2 and limiter.prefix == "copytrade"
         assert limiter.fallback_limits == fleet_share(RateLimits.default(), 2)
         assert await limiter.acquire("copytrading") == pytest.approx(0, abs=0.05)
+        # What the client asks of every limiter: its limits, and a lower bound on the wait.
+        assert limiter.limits == RateLimits.default()
+        assert limiter.expected_wait("copytrading") == 0.0
+        await limiter.pause(30)
+        assert 0 < limiter.expected_wait("copytrading") <= 30
 
 
 async def test_a_full_bucket_lets_a_burst_through_then_spaces_requests(

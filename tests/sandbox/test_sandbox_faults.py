@@ -99,6 +99,24 @@ async def test_malformed_bodies(api: Api, exchange: SandboxExchange, busy_trader
     assert exchange.account().active_follows == 1
 
 
+async def test_maintenance_answers_40200_before_execution(
+    api: Api, exchange: SandboxExchange, busy_trader: str
+) -> None:
+    exchange.faults = Faults(maintenance_rate=1.0)
+    response = await api.post("follow", {"traderId": busy_trader, **FOLLOW})
+    assert response.status_code == 400
+    body = response.json()
+    assert (body["code"], body["msg"], body["data"]) == (
+        "40200",
+        "server upgrade, please try again later",
+        None,
+    )
+    assert exchange.account().active_follows == 0  # nothing was done
+    exchange.faults = Faults(maintenance_rate=0.5)
+    codes = Counter([(await api.get("traders", {"pageSize": 1})).json()["code"] for _ in range(40)])
+    assert set(codes) == {"40200", "00000"}
+
+
 async def test_dropped_connections_under_asgi_transport(
     api: Api, exchange: SandboxExchange
 ) -> None:
@@ -215,7 +233,14 @@ async def test_admin_advance_account_and_time(
     response = await api.client.post("/sandbox/advance", json={"seconds": -1})
     assert response.json()["code"] == "40020"
     time_data = (await api.client.get("/sandbox/time")).json()["data"]
-    assert time_data == {"nowMs": exchange.now_ms(), "serverTimeMs": exchange.now_ms()}
+    assert time_data == {
+        "nowMs": exchange.now_ms(),
+        "serverTimeMs": exchange.now_ms(),
+        "clock": "manual",
+        "speed": None,
+        "advances": True,
+        "maxAdvanceSeconds": 2 * 86_400,
+    }
 
     await api.follow(busy_trader, amount="1234.5")
     account = (await api.client.get("/sandbox/account")).json()["data"]

@@ -5,7 +5,13 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
-from copytrade_async.toolkit import DemoReport, PositionOpened, RoundCompleted, run_demo
+from copytrade_async.toolkit import (
+    DemoReport,
+    PositionClosed,
+    PositionOpened,
+    RoundCompleted,
+    run_demo,
+)
 
 
 async def test_demo_report_is_consistent() -> None:
@@ -31,6 +37,34 @@ async def test_demo_report_is_consistent() -> None:
     assert text.endswith(f"{report.total_pnl:+.2f}\n")  # the exit code says how it went
     assert "exit status" not in text
     assert report.elapsed_seconds < 15
+
+
+async def test_demo_names_realised_and_unrealised_pnl_apart() -> None:
+    report = await run_demo(seed=7)
+    lines = report.text.splitlines()
+    closed = [e for e in report.events if isinstance(e, PositionClosed)]
+    assert closed and all(e.realized_pnl is not None for e in closed)
+    closing_lines = [line for line in lines if "position closed:" in line]
+    assert len(closing_lines) == len(closed)
+    for event, line in zip(closed, closing_lines, strict=True):
+        # A closed position's result is realised, as the history says; never "unrealized".
+        assert line.endswith(f"(realized {event.realized_pnl:+.2f})") and "unrealized" not in line
+    # The last round's PnL of each follow, realised and unrealised apart, by hand.
+    last = [e for e in report.events if isinstance(e, RoundCompleted)][-1]
+    assert len(last.pnl) == 4
+    start = lines.index(
+        f"   after round {last.round} (PnL % = (realized + unrealized) / copy amount):"
+    )
+    for snapshot, line in zip(last.pnl, lines[start + 1 : start + 5], strict=True):
+        assert snapshot.realized_pnl is not None and snapshot.copy_amount is not None
+        percent = (
+            100 * (snapshot.realized_pnl + snapshot.unrealized_pnl) / snapshot.copy_amount
+        ).quantize(Decimal("0.01"))
+        assert f"realized {snapshot.realized_pnl:+.2f}".replace(" ", "") in line.replace(" ", "")
+        assert f"unrealized {snapshot.unrealized_pnl:+.2f}".replace(" ", "") in line.replace(
+            " ", ""
+        )
+        assert line.split()[-2:] == ["PnL", f"{percent:+.2f}%"]
 
 
 async def test_demo_is_deterministic_for_a_seed() -> None:

@@ -12,6 +12,7 @@ import anyio.lowlevel
 import pytest
 
 from copytrade_async import APIError, RateLimit, RateLimits
+from copytrade_async.sandbox import SANDBOX_API_KEY
 from copytrade_async.toolkit import (
     FollowEnded,
     FollowEvent,
@@ -330,7 +331,7 @@ async def test_a_failed_history_read_is_retried_next_round(make_client: MakeClie
     class FlakyHistory:
         def list(self, follow_id: str, **kwargs: Any) -> Any:
             calls.append(follow_id)
-            if len(calls) == 1:
+            if len(calls) == 2:  # the read after the stop (the first is round 1's)
                 raise APIError("history.list", "50001", "busy", http_status=500)
             return inner.list(follow_id, **kwargs)
 
@@ -346,14 +347,22 @@ async def test_a_failed_history_read_is_retried_next_round(make_client: MakeClie
                 exchange.advance(600)
                 await client.follows.stop(follow_id)
     assert [r.round for r in of(RoundCompleted, events)] == [1, 2, 3]  # then nothing to watch
-    assert {e.round for e in of(PositionClosed, events)} == {2}
+    closed = of(PositionClosed, events)
+    assert {e.round for e in closed} == {2}
+    assert all(e.realized_pnl is None for e in closed)  # the history could not say, that round
     [failed] = of(WatchFailed, events)
     assert failed.round == 2 and isinstance(failed.error, APIError)
     [stopped] = of(FollowEnded, events)
     assert stopped.round == 3 and stopped.inferred
     assert stopped.realized_pnl == exchange.follow_info(follow_id).realized_pnl != 0
     assert stopped.reason == ("take_profit" if stopped.realized_pnl > 0 else "stop_loss")
-    assert len(calls) == 2
+    assert len(calls) == 3
+    # Each round's snapshot: realised known after rounds 1 and 3, the last read kept in round 2.
+    snapshots = [r.pnl for r in of(RoundCompleted, events)]
+    assert [len(s) for s in snapshots] == [1, 1, 1]
+    assert snapshots[0][0].realized_pnl == 0 and snapshots[0][0].open_positions > 0
+    assert snapshots[1][0].realized_pnl == 0 and snapshots[1][0].open_positions == 0
+    assert snapshots[2][0].realized_pnl == stopped.realized_pnl
 
 
 async def test_a_rule_that_closes_the_follow_is_reported_as_the_exchange_said(
@@ -385,3 +394,63 @@ async def test_a_rule_that_closes_the_follow_is_reported_as_the_exchange_said(
         assert event in seen  # rules are shown it too
         later = [e for e in events if getattr(e, "follow_id", None) == event.follow_id]
         assert all(e.round <= event.round for e in later)
+
+
+async def test_each_round_carries_each_follows_pnl_as_the_exchanges_books_say(
+    make_client: MakeClient,
+) -> None:
+    client = make_client(seed=11, traders=60)
+    exchange = client.exchange
+    ids = open_follows(exchange, traders_with_positions(exchange)[:6], D(1000))
+    # TP/SL far away: nothing stops, so every follow is in every round's snapshot.
+    watches = [Watch(f, copy_amount=D(1000), take_profit=D(1000), stop_loss=D(100)) for f in ids]
+    checked = 0
+    # One round per monitor, the clock moved between them: the books below are those of the
+    # moment of the polls.
+    for _ in range(6):
+        [done] = of(RoundCompleted, await collect(monitor(client, watches, interval=0, rounds=1)))
+        assert [s.follow_id for s in done.pnl] == ids  # in the order given
+        for snapshot in done.pnl:
+            info = exchange.follow_info(snapshot.follow_id)
+            wire = exchange.positions(SANDBOX_API_KEY, snapshot.follow_id)
+            unrealized = sum((D(str(p["unrealizedPnl"])) for p in wire), D(0))
+            assert snapshot.realized_pnl == info.realized_pnl
+            assert snapshot.unrealized_pnl == unrealized
+            assert snapshot.open_positions == info.open_positions == len(wire)
+            expected = (100 * (info.realized_pnl + unrealized) / 1000).quantize(D("0.01"))
+            assert snapshot.pnl_percent == expected
+            assert snapshot.total_pnl == info.realized_pnl + unrealized
+            checked += 1
+        exchange.advance(1800)
+    assert checked == 36
+    assert any(exchange.follow_info(f).realized_pnl for f in ids)  # trades did close
+
+
+async def test_a_closed_position_reports_its_realised_result(make_client: MakeClient) -> None:
+    client = make_client(seed=11, traders=60)
+    exchange = client.exchange
+    ids = open_follows(exchange, traders_with_positions(exchange)[:6], D(1000))
+    watches = [Watch(f, copy_amount=D(1000), take_profit=D(1000), stop_loss=D(100)) for f in ids]
+    events = await collect(
+        monitor(client, watches, interval=0, rounds=10), advance=exchange.advance, step=900
+    )
+    closed = of(PositionClosed, events)
+    assert closed
+    for event in closed:
+        # The closed trades of the history for this position, matched here by hand.
+        p = event.position
+        trades = [
+            o
+            for o in await client.history.list(event.follow_id).collect()
+            if (o.symbol, o.entry_price, o.create_time) == (p.symbol, p.entry_price, p.create_time)
+            and o.status == "closed"
+        ]
+        assert trades and event.realized_pnl == sum((o.profit for o in trades), D(0))
+    assert any(e.realized_pnl != e.position.unrealized_pnl for e in closed)  # not its last sight
+    # A crossing reports the percentage of its poll, as its round's snapshot does.
+    snapshots = {(r.round, s.follow_id): s for r in of(RoundCompleted, events) for s in r.pnl}
+    for crossed in of(PnlThresholdCrossed, events):
+        snapshot = snapshots[crossed.round, crossed.follow_id]
+        assert crossed.pnl_percent == snapshot.pnl_percent
+        assert crossed.realized_pnl == snapshot.realized_pnl
+        assert crossed.unrealized_pnl == snapshot.unrealized_pnl

@@ -104,6 +104,14 @@ def test_best_possible_and_weights() -> None:
     assert score_trader(detail(drawdown="25"), weights=only_drawdown).score == Decimal("75.00")
 
 
+def test_a_vanishing_negative_sharpe_scores_a_plain_zero() -> None:
+    only_sharpe = ScoreWeights(sharpe=1, drawdown=0, win_rate=0, experience=0, followers=0)
+    result = score_trader(detail(sharpe="-0.00001"), weights=only_sharpe)
+    # tanh(-0.000005) rounds to nothing: "0.0000" and a score of "0.00", not "-0.00".
+    assert (str(result.sharpe), str(result.score)) == ("0.0000", "0.00")
+    assert "-0" not in result.describe()
+
+
 def test_refusals() -> None:
     with pytest.raises(ValueError, match="no statistics"):
         score_trader(TraderDetail(**{**attrs_dict(detail()), "statistics": None}))

@@ -84,13 +84,18 @@ def test_monotone_in_percent(balance: Decimal, a: Decimal, b: Decimal, precision
 def test_split_never_exceeds_total(total: Decimal, parts: int, precision: Decimal) -> None:
     share, remainder = split_amount(total, parts, precision=precision)
     assert share * parts + remainder == total
-    assert remainder >= 0
+    assert remainder >= 0 and not remainder.is_signed() and not share.is_signed()
     assert share % precision == 0
     assert remainder < precision * parts
 
 
 def test_split_table() -> None:
     assert split_amount(Decimal("1000.01"), 3) == (Decimal("333.33"), Decimal("0.02"))
+    # An even split leaves nothing, written as a person would: "0.00", not "-0.00".
+    share, remainder = split_amount(Decimal("3000.00"), 4)
+    assert (str(share), str(remainder)) == ("750.00", "0.00")
+    assert str(split_amount(Decimal(90), 3, precision=Decimal(1))[1]) == "0"
+    assert str(recommended_copy_amount("-12.5", "10000", "5")) == "0.00"
     with pytest.raises(ValueError, match="parts"):
         split_amount(Decimal(10), 0)
 

@@ -17,7 +17,11 @@ CHECKED = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests" / "typing").g
 
 
 def test_there_are_checks() -> None:
-    assert {Path(p).name for p in CHECKED} >= {"check_arguments.py", "check_records.py"}
+    assert {Path(p).name for p in CHECKED} >= {
+        "check_arguments.py",
+        "check_records.py",
+        "check_toolkit.py",
+    }
 
 
 def test_the_public_api_type_checks_as_documented() -> None:
