@@ -78,7 +78,7 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         cells = ", ".join(
             f"{name} {entry[name]['256']['cpu_us']} µs"
             for name in entry
-            if name.startswith(("httpx", "pooled x16"))
+            if name.startswith(("httpx", "pooled x32"))
         )
         rows.append(("pools, CPU/request at 256 in flight", cells, "(no target)", "-"))
     if "accounts" in results:
