@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -20,15 +21,41 @@ PREFIX = "/api/mix/v1/copytrading"
 CREDENTIALS = {"api_key": "bench-key", "api_secret": "bench-secret", "passphrase": "bench-pass"}
 
 
+def pin(pid: int) -> str:
+    """Put the server ``pid`` on a core of its own and this process on the others, where the
+    OS allows it (Linux with 2+ cores); say what was done."""
+    if not hasattr(os, "sched_setaffinity"):
+        return "not pinned (no sched_setaffinity here)"
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        return "not pinned (one core)"
+    try:
+        os.sched_setaffinity(pid, {cores[-1]})
+        os.sched_setaffinity(0, set(cores[:-1]))
+    except OSError as exc:
+        return f"not pinned ({exc})"
+    return f"server on core {cores[-1]}, client on {', '.join(map(str, cores[:-1]))}"
+
+
+#: What :func:`serve` did about cores, for the benchmarks to print.
+PINNING = {"last": "not started"}
+#: The process id of the server :func:`serve` runs now.
+SERVED = {"pid": 0}
+
+
 @contextlib.contextmanager
-def serve(*args: str) -> Iterator[str]:
-    """Run ``_server.py`` with ``args`` in a child process; yield its base URL."""
+def serve(*args: str, script: str = "_server.py") -> Iterator[str]:
+    """Run ``script`` (``_server.py``) with ``args`` in a child process pinned to a core of its
+    own (:func:`pin`); yield its base URL."""
     proc = subprocess.Popen(
-        [sys.executable, str(HERE / "_server.py"), *args],
+        [sys.executable, str(HERE / script), *args],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
+    previous = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    PINNING["last"] = pin(proc.pid)
+    SERVED["pid"] = proc.pid
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
@@ -43,6 +70,8 @@ def serve(*args: str) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        if previous is not None:
+            os.sched_setaffinity(0, previous)
 
 
 def server_stats(url: str) -> dict[str, Any]:

@@ -43,6 +43,7 @@ from ._exceptions import (
     ResponseValidationError,
     ServerError,
 )
+from ._http import PooledAsyncClient, PooledTransport, pooled_http_client
 from ._records import (
     Follow,
     FollowSettings,
@@ -137,6 +138,8 @@ __all__ = [
     "OrderStatus",
     "Page",
     "PaginationError",
+    "PooledAsyncClient",
+    "PooledTransport",
     "Position",
     "PositionSide",
     "RateLimit",
@@ -166,6 +169,7 @@ __all__ = [
     "check_positive",
     "check_whole",
     "fleet_share",
+    "pooled_http_client",
     "to_decimal",
 ]
 

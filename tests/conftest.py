@@ -1,8 +1,14 @@
-"""Shared fixtures: a respx-mocked client, and a signature computed by hand."""
+"""Shared fixtures: a respx-mocked client, and a signature computed by hand.
+
+The suite runs on every core (pytest-xdist, see pyproject's ``addopts``): a test may share its
+process with any other, so it binds port 0, writes under ``tmp_path`` and changes the
+environment only through ``monkeypatch``.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,6 +19,12 @@ import respx
 from copytrade_async import AsyncCopyTradeClient
 
 from .signing import signature, signed_query_of
+
+# pytest-xdist's workers start with COLUMNS=80 (and LINES) that a plain `pytest` run does not
+# have; the CLI sizes its tables by COLUMNS, so a worker sees the environment pytest would.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for _name in ("COLUMNS", "LINES"):
+        os.environ.pop(_name, None)
 
 API_KEY = "test-key-0123456789"
 API_SECRET = "test-secret-abcdef"

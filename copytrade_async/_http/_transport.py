@@ -37,6 +37,7 @@ from collections.abc import AsyncIterable, Mapping
 from typing import Literal, Protocol
 
 import httpx
+import sniffio
 
 from .._exceptions import (
     APIConnectionError,
@@ -54,6 +55,7 @@ __all__ = [
     "declared_length",
     "encoding_error",
     "read_capped",
+    "refuse_unless_asyncio",
     "timeout_error",
 ]
 
@@ -90,6 +92,21 @@ class Transport(Protocol):
     async def aclose(self) -> None:
         """Close the underlying client if this transport made it; idempotent."""
         ...
+
+
+def refuse_unless_asyncio(transport: TransportName) -> None:
+    """Raise ``ValueError`` naming the fix when running under an event loop other than asyncio
+    (trio); do nothing outside any event loop, where it cannot be known yet."""
+    try:
+        library = sniffio.current_async_library()
+    except sniffio.AsyncLibraryNotFoundError:
+        return
+    if library != "asyncio":
+        raise ValueError(
+            f"transport={transport!r} runs only under asyncio, and this is {library}: "
+            "use the default transport='httpx' (it runs under asyncio and trio), or run the "
+            "client under asyncio"
+        )
 
 
 def timeout_error(endpoint: str, exc: BaseException, *, request_sent: bool) -> APITimeoutError:

@@ -22,6 +22,10 @@ Imported only when a client is created with ``transport="aiohttp"`` or given a s
 A session we make has a connection limit of ``max_in_flight`` (none when that is None), keeps
 no cookies and ignores proxy settings in the environment; pass your own session for anything
 else. It is made on the first request, because aiohttp needs a running event loop for it.
+
+aiohttp runs on asyncio only. Under trio the client is refused with a ``ValueError`` that names
+the fix: when it is made, if that happens inside the trio loop; otherwise (made outside any
+event loop) at its first request.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from ._transport import (
     declared_length,
     encoding_error,
     read_capped,
+    refuse_unless_asyncio,
     timeout_error,
 )
 
@@ -88,6 +93,8 @@ class AiohttpTransport:
     def _open(self) -> aiohttp.ClientSession:
         if self._closed:
             raise RuntimeError("the transport is closed")
+        # A client made outside any event loop learns which one it runs under only now.
+        refuse_unless_asyncio(self.name)
         connector = aiohttp.TCPConnector(limit=self._max_connections or 0)
         self._session = aiohttp.ClientSession(
             connector=connector, cookie_jar=aiohttp.DummyCookieJar()

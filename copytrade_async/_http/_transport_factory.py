@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from ._transport import TRANSPORTS, Transport
+from ._transport import TRANSPORTS, Transport, refuse_unless_asyncio
 from ._transport_httpx import HttpxTransport
 
 __all__ = ["create_transport"]
@@ -32,7 +32,8 @@ def create_transport(
     """The transport for the client's ``transport=`` and ``http_client=`` arguments.
 
     Without ``transport``, an ``aiohttp.ClientSession`` selects aiohttp and anything else
-    httpx. A given client is used as it is and never closed by us.
+    httpx. A given client is used as it is and never closed by us. aiohttp under an event
+    loop other than asyncio (trio) is a ``ValueError`` that names the fix.
     """
     if transport is not None and transport not in TRANSPORTS:
         raise ValueError(f"transport must be one of {TRANSPORTS} or None, got {transport!r}")
@@ -48,6 +49,9 @@ def create_transport(
                 f"transport='aiohttp'), got {type(http_client).__name__}"
             )
         return HttpxTransport(http_client, owned=False)
+    # aiohttp runs on asyncio only: refused here under trio, or at the first request when the
+    # client is made outside any event loop (see AiohttpTransport).
+    refuse_unless_asyncio("aiohttp")
     if http_client is not None and not session:
         raise TypeError(
             "with transport='aiohttp', http_client must be an aiohttp.ClientSession, "

@@ -19,6 +19,7 @@ from ._transport import (
     read_capped,
     timeout_error,
 )
+from ._transport_pooled import DEFAULT_POOLS, PooledAsyncClient, PooledTransport
 
 __all__ = ["HttpxTransport"]
 
@@ -42,17 +43,36 @@ class _SendProbe(httpx.AsyncByteStream):
             yield self._body
 
 
+def _as_is(client: httpx.AsyncClient) -> bool:
+    """Whether ``client.send()`` would send our request unchanged but for the client's default
+    headers: open, and no auth, event hooks, cookies or default query parameters (checked per
+    request: they can be set at any time). Its URL is absolute, so ``base_url`` plays no part."""
+    hooks = client.event_hooks
+    return not (
+        client.is_closed
+        or client.auth is not None
+        or hooks["request"]
+        or hooks["response"]
+        or client.cookies
+        or client.params
+    )
+
+
 class HttpxTransport:
     """Requests through an ``httpx.AsyncClient``.
 
     A client given to us is used through ``client.send(...)``, so everything it was set up
     with applies (auth, event hooks, mounts, proxies, cookies, mock transports). The client we
-    make ourselves has nothing of that to apply, so requests go straight to its connection
-    pool (``AsyncHTTPTransport.handle_async_request``, httpx's public transport API), with the
-    client's default headers: the same request on the wire, without the client's per-request
-    work (header and cookie merging, the auth and redirect loops, cookie extraction), about a
-    sixth of httpx's CPU per request. When the environment configures a proxy, our client is
-    used like a given one, so that httpx routes through the proxy.
+    make ourselves has nothing of that to apply, so requests go straight to its transport (a
+    :class:`~._transport_pooled.PooledTransport`, several small connection pools, through
+    ``handle_async_request``, httpx's public transport API), with the client's default headers:
+    the same request on the wire, without the client's per-request work (header and cookie
+    merging, the auth and redirect loops, cookie extraction), about a sixth of httpx's CPU per
+    request. When the environment configures a proxy, our client is
+    used like a given one (with httpx's single pool), so that httpx routes through the proxy.
+    A shared client made by :func:`~._transport_pooled.pooled_http_client` takes the same
+    short cut (with its current default headers) while nothing else would apply: no auth,
+    event hooks, cookies or default query parameters; with any of those, ``client.send()``.
 
     The whole attempt runs under one deadline (``asyncio.timeout`` under asyncio,
     ``anyio.fail_after`` under trio); the request body is a :class:`_SendProbe`, so a deadline
@@ -66,22 +86,29 @@ class HttpxTransport:
         client: httpx.AsyncClient,
         *,
         owned: bool,
-        pool: httpx.AsyncHTTPTransport | None = None,
+        pool: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.client = client
         self._owned = owned
         self._pool = pool
         self._default_headers = dict(client.headers)
+        # A shared client from pooled_http_client(): its transport is reachable without httpx's
+        # private attributes, and it has no mounts (see _as_is).
+        self._shared = client.pooled_transport if isinstance(client, PooledAsyncClient) else None
 
     @classmethod
-    def create(cls, *, timeout: httpx.Timeout, max_connections: int | None) -> HttpxTransport:
+    def create(
+        cls, *, timeout: httpx.Timeout, max_connections: int | None, pools: int = DEFAULT_POOLS
+    ) -> HttpxTransport:
         limits = httpx.Limits(
             max_connections=max_connections, max_keepalive_connections=max_connections
         )
         if urllib.request.getproxies():
             client = httpx.AsyncClient(timeout=timeout, follow_redirects=False, limits=limits)
             return cls(client, owned=True)
-        pool = httpx.AsyncHTTPTransport(limits=limits)  # what AsyncClient would make
+        # Several small pools rather than one (see ._transport_pooled): one pool's cost per
+        # request grows with the connections in use.
+        pool = PooledTransport(pools=pools, limits=limits)
         client = httpx.AsyncClient(timeout=timeout, follow_redirects=False, transport=pool)
         return cls(client, owned=True, pool=pool)
 
@@ -97,15 +124,21 @@ class HttpxTransport:
         deadline: float | None,
         max_bytes: int,
     ) -> RawResponse:
-        if self._pool is None:
-            request = self.client.build_request(
+        client, pool = self.client, self._pool
+        if pool is not None:
+            merged = {**self._default_headers, **headers}
+        elif self._shared is not None and _as_is(client):
+            pool = self._shared
+            merged = {**client.headers, **headers}
+        if pool is None:
+            request = client.build_request(
                 method, url, content=body, headers=headers, timeout=timeouts
             )
         else:
             request = httpx.Request(
                 method,
                 url,
-                headers={**self._default_headers, **headers},
+                headers=merged,
                 content=body,
                 extensions={"timeout": timeouts.as_dict()},
             )
@@ -113,9 +146,9 @@ class HttpxTransport:
         try:
             if current_async_library() == "asyncio":  # the same deadline, at a third the cost
                 async with asyncio.timeout(deadline):
-                    return await self._exchange(request, endpoint, max_bytes)
+                    return await self._exchange(request, endpoint, max_bytes, pool)
             with anyio.fail_after(deadline):
-                return await self._exchange(request, endpoint, max_bytes)
+                return await self._exchange(request, endpoint, max_bytes, pool)
         except TimeoutError as exc:  # the deadline of the whole attempt
             raise timeout_error(endpoint, exc, request_sent=probe.started) from exc
         except httpx.TimeoutException as exc:
@@ -127,12 +160,19 @@ class HttpxTransport:
         except httpx.DecodingError as exc:  # decoded before the response came back to us
             raise encoding_error(endpoint, exc, http_status=None) from exc
 
-    async def _exchange(self, request: httpx.Request, endpoint: str, max_bytes: int) -> RawResponse:
-        """Send ``request`` and read the decoded body, no further than ``max_bytes``."""
-        if self._pool is None:
+    async def _exchange(
+        self,
+        request: httpx.Request,
+        endpoint: str,
+        max_bytes: int,
+        pool: httpx.AsyncBaseTransport | None,
+    ) -> RawResponse:
+        """Send ``request`` (straight to ``pool`` when given) and read the decoded body, no
+        further than ``max_bytes``."""
+        if pool is None:
             response = await self.client.send(request, stream=True, follow_redirects=False)
         else:
-            response = await self._pool.handle_async_request(request)
+            response = await pool.handle_async_request(request)
         headers = response.headers
         status = response.status_code
         try:
