@@ -41,11 +41,9 @@ from sniffio import current_async_library
 
 __all__ = ["DEFAULT_POOLS", "PooledAsyncClient", "PooledTransport", "pooled_http_client"]
 
-#: Pools per transport. Measured with ``benchmarks/bench_pools.py`` (64 connections, client CPU
-#: per request): one pool costs 4x at 32 in flight and 10-12x at 256 what it costs at 1; 32
-#: pools cost the same at 1, 0.9x at 32 and 1.0-1.2x at 256, where 8 pools cost 1.6-1.9x and 16
-#: pools 1.1-1.3x; 64 pools cost no less than 32. Through our client (the pipeline around it),
-#: 32 pools did 1.04x their 1-in-flight rate at 256 in flight, 16 pools 1.0x.
+#: Pools per transport: about the fewest at which a request costs the client no more CPU at 32
+#: and 256 in flight than at 1 (fewer pools cost more as calls are added, more pools no less);
+#: ``benchmarks/bench_pools.py`` prints the comparison.
 DEFAULT_POOLS = 32
 
 
