@@ -8,6 +8,7 @@ functions of flat records, :mod:`._converter` the module-level converter and the
 """
 
 from ._converter import structure, structure_list, structure_page
+from ._json import Record
 from ._models import (
     Follow,
     FollowSettings,
@@ -40,6 +41,7 @@ __all__ = [
     "Page",
     "Position",
     "PositionSide",
+    "Record",
     "RiskLevel",
     "Trader",
     "TraderDetail",

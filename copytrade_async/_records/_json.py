@@ -1,6 +1,7 @@
 """How records leave the library: ``to_dict()`` and ``to_json()``, through cattrs.
 
-Every record and :class:`~._models.Page` derives from :class:`Record`, whose methods
+Every record and :class:`~._models.Page` (and the records built on the client: the analytics'
+figures, the report) derives from :class:`Record`, whose methods
 unstructure it with one of two module-level cattrs converters, built once:
 
 * ``to_dict()`` (``mode="python"``): plain Python values. Nested records become dicts, tuples
@@ -9,7 +10,8 @@ unstructure it with one of two module-level cattrs converters, built once:
 * ``to_dict(mode="json")``: what :func:`json.dumps` writes without loss or help: money as a
   string in plain notation (``format(value, "f")``: ``"0.00000001"``, ``"100"``; never a float,
   never an exponent), times as ISO 8601 in UTC with milliseconds and a ``Z``
-  (``"2024-05-01T12:00:00.123Z"``, the exchange's resolution). ``None`` stays ``null``.
+  (``"2024-05-01T12:00:00.123Z"``, the exchange's resolution), calendar days as
+  ``"2024-05-01"``. ``None`` stays ``null``.
 * ``to_json()``: that dict as JSON text.
 
 The keys are snake_case, the attribute names (``unrealized_pnl``), in the record's field order:
@@ -21,7 +23,7 @@ milliseconds), and is not meant to be sent back to the exchange.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -29,7 +31,7 @@ import cattrs
 
 from ._enums import OpenStrEnum
 
-__all__ = ["Record", "iso_time", "plain_decimal"]
+__all__ = ["Record", "iso_day", "iso_time", "plain_decimal"]
 
 
 def plain_decimal(value: Decimal) -> str:
@@ -40,6 +42,11 @@ def plain_decimal(value: Decimal) -> str:
 def iso_time(value: datetime) -> str:
     """ISO 8601 in UTC with milliseconds and a ``Z``: ``2024-05-01T12:00:00.123Z``."""
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def iso_day(value: date) -> str:
+    """A calendar day as ``2024-05-01``."""
+    return value.isoformat()
 
 
 def _unstructurer(json_ready: bool) -> cattrs.Converter:
@@ -54,7 +61,9 @@ def _unstructurer(json_ready: bool) -> cattrs.Converter:
     )
     if json_ready:
         conv.register_unstructure_hook(Decimal, plain_decimal)
+        # singledispatch picks the most specific class: a datetime is a date too.
         conv.register_unstructure_hook(datetime, iso_time)
+        conv.register_unstructure_hook(date, iso_day)
     return conv
 
 

@@ -15,7 +15,6 @@ follow's figures and a breakdown by trader. Every figure record has ``to_dict()`
 """
 
 from ._analyze import analyze_follow, analyze_portfolio
-from ._export import Exportable
 from ._figures import (
     ANNUALISATION_DAYS,
     FIGURE_QUANTUM,
@@ -38,7 +37,6 @@ __all__ = [
     "DailyReturn",
     "Drawdown",
     "EquityPoint",
-    "Exportable",
     "Figures",
     "FollowFigures",
     "PortfolioFigures",

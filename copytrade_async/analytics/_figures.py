@@ -15,7 +15,8 @@ how the orders are read (repeats, open orders, order) is in
 :func:`~copytrade_async.analytics.analyze_follow`.
 
 Every record leaves through ``to_dict()``, ``to_dict(mode="json")`` (numbers as plain strings,
-times as ISO 8601 UTC ``...Z``, days as ``YYYY-MM-DD``) and ``to_json()`` (:mod:`._export`).
+times as ISO 8601 UTC ``...Z``, days as ``YYYY-MM-DD``) and ``to_json()``, from
+:class:`copytrade_async.Record`, as the API's records do.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from decimal import Decimal
 
 import attrs
 
-from ._export import Exportable
+from .. import Record
 
 __all__ = [
     "ANNUALISATION_DAYS",
@@ -50,7 +51,7 @@ UNKNOWN_TRADER = "(unknown)"
 
 
 @attrs.frozen
-class TradeStats(Exportable):
+class TradeStats(Record):
     """What the closed trades of a follow (or of a group of trades) add up to.
 
     ``trades`` counts closed orders, each ``orderId`` once; a win has ``profit > 0``, a loss
@@ -90,7 +91,7 @@ class Breakdown(TradeStats):
 
 
 @attrs.frozen
-class EquityPoint(Exportable):
+class EquityPoint(Record):
     """The equity curve after one closed trade.
 
     ``equity = copy_amount + cumulative_pnl`` (``cumulative_pnl`` alone when the copy amount is
@@ -113,7 +114,7 @@ class EquityPoint(Exportable):
 
 
 @attrs.frozen
-class Drawdown(Exportable):
+class Drawdown(Record):
     """The largest fall of the equity curve from a running peak to a later trough (by amount;
     the earliest such fall when several are as large).
 
@@ -137,7 +138,7 @@ class Drawdown(Exportable):
 
 
 @attrs.frozen
-class DailyReturn(Exportable):
+class DailyReturn(Record):
     """One UTC calendar day of the equity curve, from the first close day to the last, days
     without a close included (with ``pnl`` 0). Closes more than 100 years apart are refused
     with ``ValueError`` rather than building a series that long.
@@ -154,7 +155,7 @@ class DailyReturn(Exportable):
 
 
 @attrs.frozen
-class Figures(Exportable):
+class Figures(Record):
     """The performance of a follow or of a portfolio; see :class:`FollowFigures` and
     :class:`PortfolioFigures`, and :func:`~copytrade_async.analytics.analyze_follow` for every
     formula."""

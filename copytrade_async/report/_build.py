@@ -14,8 +14,8 @@ from decimal import Decimal
 
 import attrs
 
-from .. import AsyncCopyTradeClient, HistoryOrder, OrderStatus, Position, check_id
-from ..analytics import Exportable, PortfolioFigures, analyze_portfolio
+from .. import AsyncCopyTradeClient, HistoryOrder, OrderStatus, Position, Record, check_id
+from ..analytics import PortfolioFigures, analyze_portfolio
 from ._source import FollowRef, HistorySource, ReportInput, check_inputs, gather
 
 __all__ = ["Report", "ReportTrade", "build_report", "report_from_orders"]
@@ -24,7 +24,7 @@ DEFAULT_TITLE = "Copy trading report"
 
 
 @attrs.frozen
-class ReportTrade(Exportable):
+class ReportTrade(Record):
     """One order of the report's trades table: the order, and the follow (and trader) it was
     copied for."""
 
@@ -34,7 +34,7 @@ class ReportTrade(Exportable):
 
 
 @attrs.frozen
-class Report(Exportable):
+class Report(Record):
     """A copy-trading report: the figures, and the orders they were computed from.
 
     ``to_dict()`` / ``to_json()`` give all of it (money as plain strings, times as ISO 8601
