@@ -10,10 +10,7 @@ rate-limit tests use). So an example can't rot: one that stops running fails her
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +18,7 @@ import pytest
 
 from copytrade_async.sandbox import SandboxConfig, SandboxExchange, SandboxServer, WallClock
 
+from .programs import reader_env, run_program
 from .ratelimit.conftest import RedisServer, redis_executable
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,24 +80,7 @@ def test_example_runs_as_written(
     redis_url: str,
     tmp_path: Path,
 ) -> None:
-    credentials = served_sandbox.exchange.credentials
-    env = {
-        **os.environ,
-        "COPYTRADE_API_KEY": credentials.api_key,
-        "COPYTRADE_API_SECRET": credentials.api_secret,
-        "COPYTRADE_PASSPHRASE": credentials.passphrase,
-        "COPYTRADE_BASE_URL": served_sandbox.url,
-        "REDIS_URL": redis_url,
-    }
-    env.pop("COPYTRADE_DEMO", None)
     script = tmp_path / "example.py"
     script.write_text(code)
-    result = subprocess.run(
-        [sys.executable, "-X", "dev", "-W", "error", str(script)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=TIMEOUT_S,
-    )
-    assert result.returncode == 0, f"{name} failed:\n{result.stdout[-2000:]}{result.stderr[-4000:]}"
+    env = reader_env(served_sandbox, REDIS_URL=redis_url)
+    run_program(script, env=env, cwd=tmp_path, timeout=TIMEOUT_S)

@@ -5,10 +5,7 @@ when it was made outside any event loop."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +16,7 @@ from copytrade_async import AsyncCopyTradeClient
 from copytrade_async.sandbox import SandboxConfig, SandboxExchange, SandboxServer, WallClock
 
 from ..conftest import API_KEY, API_SECRET, PASSPHRASE
+from ..programs import reader_env, run_program
 
 ROOT = Path(__file__).resolve().parents[2]
 FIX = r"transport='aiohttp' runs only under asyncio, and this is trio: use the default"
@@ -68,28 +66,11 @@ def test_the_readme_tour_runs_under_trio(
         assert SHARED in body
     # Under trio no asyncio loop runs: anything that needed one would fail.
     program = body + "import trio\ntrio.run(main)\n"
-    credentials = served_sandbox.exchange.credentials
-    env = {
-        **os.environ,
-        "COPYTRADE_API_KEY": credentials.api_key,
-        "COPYTRADE_API_SECRET": credentials.api_secret,
-        "COPYTRADE_PASSPHRASE": credentials.passphrase,
-        "COPYTRADE_BASE_URL": served_sandbox.url,
-    }
-    env.pop("COPYTRADE_DEMO", None)
     script = tmp_path / "tour_trio.py"
     script.write_text(program)
-    result = subprocess.run(
-        [sys.executable, "-X", "dev", "-W", "error", str(script)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+    out = run_program(script, env=reader_env(served_sandbox), cwd=tmp_path)
     # It printed what it was written to print: traders, the detail, positions, ...
-    assert result.stdout.count("\n") >= (3 if variant == "quickstart" else 5)
+    assert out.count("\n") >= (3 if variant == "quickstart" else 5)
 
 
 def make_aiohttp() -> AsyncCopyTradeClient:

@@ -8,10 +8,8 @@ few seconds. ``examples/fastapi_app.py`` has its own test.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -20,6 +18,7 @@ import pytest
 
 from copytrade_async.sandbox import SandboxConfig, SandboxExchange, SandboxServer, WallClock
 
+from ..programs import PYTHON, reader_env, run_program
 from ..ratelimit.conftest import RedisServer, redis_executable
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,22 +28,8 @@ OTHERS = {"fastapi_app.py"}
 TIMEOUT_S = 60
 
 
-def run(name: str, *args: str, env: dict[str, str] | None = None) -> str:
-    result = subprocess.run(
-        [sys.executable, "-X", "dev", "-W", "error", str(EXAMPLES / name), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=TIMEOUT_S,
-    )
-    assert result.returncode == 0, f"{name} failed:\n{result.stdout[-2000:]}{result.stderr[-4000:]}"
-    return result.stdout
-
-
-def in_process_env() -> dict[str, str]:
-    """The reader's environment without COPYTRADE_* (the in-process sandbox needs none)."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("COPYTRADE_")}
+def run(name: str, *args: str, env: dict[str, str]) -> str:
+    return run_program(EXAMPLES / name, *args, env=env, cwd=ROOT, timeout=TIMEOUT_S)
 
 
 def test_every_example_is_run_here() -> None:
@@ -53,7 +38,7 @@ def test_every_example_is_run_here() -> None:
 
 
 def test_toolkit_workflow() -> None:
-    out = run("toolkit_workflow.py", "--sandbox", "--rounds", "6", env=in_process_env())
+    out = run("toolkit_workflow.py", "--sandbox", "--rounds", "6", env=reader_env())
     lines = out.splitlines()
     assert re.match(r"\d+ traders walked, \d+ qualified, best first:", lines[0])
     budget = next(line for line in lines if line.startswith("budget "))
@@ -70,7 +55,7 @@ def test_toolkit_workflow() -> None:
 def test_watch_many_follows_shows_progress_then_rounds() -> None:
     out = run(
         "watch_many_follows.py", "--sandbox", "--follows", "30", "--rounds", "3",
-        env=in_process_env(),
+        env=reader_env(),
     )  # fmt: skip
     lines = out.splitlines()
     assert lines[0] == "following 30 traders with 100 each"
@@ -102,26 +87,13 @@ def test_two_fleet_workers_share_one_budget(redis_url: str) -> None:
         for tid in exchange.trader_ids()[:10]
     ]
     with SandboxServer(exchange) as server:
-        credentials = exchange.credentials
-        env = {
-            **os.environ,
-            "COPYTRADE_API_KEY": credentials.api_key,
-            "COPYTRADE_API_SECRET": credentials.api_secret,
-            "COPYTRADE_PASSPHRASE": credentials.passphrase,
-            "COPYTRADE_BASE_URL": server.url,
-            "REDIS_URL": redis_url,
-        }
-        env.pop("COPYTRADE_DEMO", None)
+        env = reader_env(server, REDIS_URL=redis_url)
         exchange.stats.reset()
         common = ["--workers", "2", "--rate", str(rate), "--interval", "0", "--rounds", "2"]
         workers = [
             subprocess.Popen(
                 [
-                    sys.executable,
-                    "-X",
-                    "dev",
-                    "-W",
-                    "error",
+                    *PYTHON,
                     str(EXAMPLES / "fleet_worker.py"),
                     "--worker",
                     str(i),
