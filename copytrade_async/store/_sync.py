@@ -9,10 +9,13 @@ walk got: its newest time (the next watermark) and the oldest time committed (``
 page, the walk goes on as page 1 of the narrower window ``[W, low]``: every request then starts
 at the top of its window, so an open order that closes mid-walk (and leaves the window) cannot
 shift an older order past a page boundary. Only when a whole page stands at ``low`` itself (more
-orders in one millisecond than a page holds) does it read page 2 of the same window. The orders
-at ``low`` are read twice and written twice, which an upsert makes harmless. When the window is
-exhausted, one more transaction moves the watermark to the walk's newest time and clears the
-walk.
+orders in one millisecond than a page holds) does it read page 2 of the same window; an open
+order on an earlier page that closes meanwhile leaves the window and shifts the rest up, so a
+page whose ``totalNum`` differs from the window's first page's sends the walk back to page 1 of
+the same window (a window with an end only loses orders as time passes: it never gains one).
+The orders at ``low`` are read twice and written twice, which an upsert makes harmless. When
+the window is exhausted, one more transaction moves the watermark to the walk's newest time and
+clears the walk.
 
 Killed at any instant, the database holds whole pages only, and the walk's state says which:
 the next sync goes on from ``[W, low]``, and at the end holds every order once. An order stored
@@ -54,6 +57,9 @@ __all__ = ["FollowSync", "SyncProgress", "commit_page", "ensure_follow", "sync_f
 
 #: A follow whose commits lose this many races in a row is given up (another worker runs wild).
 _MAX_LOST_RACES = 1000
+#: A walk whose windows shrink under it this many times is given up (a server whose totalNum
+#: never holds still).
+_MAX_SHIFTS = 1000
 _PK = ("follow_id", "order_id")
 
 
@@ -283,7 +289,7 @@ async def sync_follow(
         if conn is None:
             state = await _read_with(engine, follow_id)
             return FollowSync(follow_id, 0, 0, _dt(state.watermark_ms), busy=True)
-        written = pages = lost = 0
+        written = pages = lost = shifts = 0
         seen_at_low: set[str] = set()
         # A walk left by an earlier, interrupted sync ends at that sync's "now": finish it,
         # then walk from its watermark to this sync's now.
@@ -293,11 +299,17 @@ async def sync_follow(
             # Read again only after a lost race: otherwise this worker wrote the state itself.
             state = known if known is not None else await read_state(conn, follow_id)
             known = None
-            end_ms, narrowed, raced = state.low_ms, False, False
+            end_ms, narrowed, raced, shifted = state.low_ms, False, False, False
+            window_total: int | None = None
             walker = client.history.list(
                 follow_id, start_time=state.watermark_ms, end_time=end_ms, page_size=page_size
             ).pages()
             async for page in walker:
+                if window_total is None:
+                    window_total = page.total_num
+                elif page.total_num != window_total:
+                    shifted = True  # an order left the window: its later pages moved up
+                    break
                 if not page.items:
                     break
                 committed = await commit_page(conn, follow_id, state, page.items)
@@ -314,7 +326,14 @@ async def sync_follow(
                 if end_ms is None or (state.low_ms is not None and state.low_ms < end_ms):
                     narrowed = True  # go on as page 1 of the narrower window
                     break
-            if narrowed:
+            if shifted:
+                shifts += 1
+                if shifts > _MAX_SHIFTS:
+                    raise StoreError(
+                        f"follow {follow_id}: the history's totalNum changed under {shifts}"
+                        " walks of one window"
+                    )
+            if narrowed or shifted:
                 known = state
                 continue
             if not raced:
