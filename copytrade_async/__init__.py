@@ -43,7 +43,7 @@ from ._exceptions import (
     ResponseValidationError,
     ServerError,
 )
-from ._http import PooledAsyncClient, PooledTransport, pooled_http_client
+from ._http import AsyncioTransport, PooledAsyncClient, PooledTransport, pooled_http_client
 from ._records import (
     Follow,
     FollowSettings,
@@ -115,6 +115,7 @@ __all__ = [
     "Amount",
     "AsyncCopyTradeClient",
     "AsyncPaginator",
+    "AsyncioTransport",
     "AuthenticationError",
     "ClientClosedError",
     "ClientOptions",

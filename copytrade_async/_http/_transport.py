@@ -57,6 +57,7 @@ __all__ = [
     "read_capped",
     "refuse_unless_asyncio",
     "timeout_error",
+    "too_large",
 ]
 
 TransportName = Literal["httpx", "aiohttp"]
@@ -135,6 +136,11 @@ def encoding_error(
     )
 
 
+def too_large(endpoint: str, max_bytes: int, http_status: int) -> ResponseTooLargeError:
+    """The error for a body past the cap of ``max_bytes``."""
+    return ResponseTooLargeError(endpoint, limit=max_bytes, http_status=http_status)
+
+
 def declared_length(
     value: str | None, endpoint: str, max_bytes: int, http_status: int
 ) -> int | None:
@@ -144,7 +150,7 @@ def declared_length(
         return None
     length = int(value)
     if length > max_bytes:
-        raise ResponseTooLargeError(endpoint, limit=max_bytes, http_status=http_status)
+        raise too_large(endpoint, max_bytes, http_status)
     return length
 
 
@@ -158,6 +164,6 @@ async def read_capped(
     async for chunk in chunks:
         size += len(chunk)
         if size > max_bytes:
-            raise ResponseTooLargeError(endpoint, limit=max_bytes, http_status=http_status)
+            raise too_large(endpoint, max_bytes, http_status)
         parts.append(chunk)
     return b"".join(parts)

@@ -10,6 +10,7 @@ import anyio
 import httpx
 from sniffio import current_async_library
 
+from ._shared_client import PooledAsyncClient
 from ._transport import (
     RawResponse,
     TransportName,
@@ -19,7 +20,8 @@ from ._transport import (
     read_capped,
     timeout_error,
 )
-from ._transport_pooled import DEFAULT_POOLS, PooledAsyncClient, PooledTransport
+from ._transport_asyncio import AsyncioTransport
+from ._transport_pooled import DEFAULT_POOLS
 
 __all__ = ["HttpxTransport"]
 
@@ -86,7 +88,7 @@ class HttpxTransport:
         client: httpx.AsyncClient,
         *,
         owned: bool,
-        pool: httpx.AsyncBaseTransport | None = None,
+        pool: AsyncioTransport | None = None,
     ) -> None:
         self.client = client
         self._owned = owned
@@ -108,7 +110,7 @@ class HttpxTransport:
             return cls(client, owned=True)
         # Several small pools rather than one (see ._transport_pooled): one pool's cost per
         # request grows with the connections in use.
-        pool = PooledTransport(pools=pools, limits=limits)
+        pool = AsyncioTransport(pools=pools, limits=limits)
         client = httpx.AsyncClient(timeout=timeout, follow_redirects=False, transport=pool)
         return cls(client, owned=True, pool=pool)
 
@@ -130,20 +132,33 @@ class HttpxTransport:
         elif self._shared is not None and _as_is(client):
             pool = self._shared
             merged = {**client.headers, **headers}
-        if pool is None:
-            request = client.build_request(
-                method, url, content=body, headers=headers, timeout=timeouts
-            )
-        else:
-            request = httpx.Request(
-                method,
-                url,
-                headers=merged,
-                content=body,
-                extensions={"timeout": timeouts.as_dict()},
-            )
-        probe = request.stream = _SendProbe(body)
+        probe = _SendProbe(body)
         try:
+            if pool is not None and pool.direct:  # asyncio: our connections, no httpx objects
+                async with asyncio.timeout(deadline):
+                    return await pool.fetch(
+                        method,
+                        url,
+                        merged,
+                        body,
+                        timeouts,
+                        endpoint=endpoint,
+                        max_bytes=max_bytes,
+                        probe=probe,
+                    )
+            if pool is None:
+                request = client.build_request(
+                    method, url, content=body, headers=headers, timeout=timeouts
+                )
+            else:
+                request = httpx.Request(
+                    method,
+                    url,
+                    headers=merged,
+                    content=body,
+                    extensions={"timeout": timeouts.as_dict()},
+                )
+            request.stream = probe
             if current_async_library() == "asyncio":  # the same deadline, at a third the cost
                 async with asyncio.timeout(deadline):
                     return await self._exchange(request, endpoint, max_bytes, pool)

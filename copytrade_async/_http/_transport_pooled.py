@@ -23,8 +23,10 @@ connection that frees up. That wait is bounded by the request's ``pool`` timeout
 would be, and ends the same way: ``httpx.PoolTimeout``. Then the least busy pool always has a
 free connection.
 
-Use it for a client we make (the default) or in your own ``httpx.AsyncClient`` through
-:func:`pooled_http_client` (or ``httpx.AsyncClient(transport=PooledTransport(...))``).
+It carries what :class:`~._transport_asyncio.AsyncioTransport` (the default's) hands on:
+requests under an event loop other than asyncio (trio), or with options beyond limits and TLS
+(a proxy, HTTP/2, ...). Use it directly in your own client with
+``httpx.AsyncClient(transport=PooledTransport(...))``.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ import anyio
 import httpx
 from sniffio import current_async_library
 
-__all__ = ["DEFAULT_POOLS", "PooledAsyncClient", "PooledTransport", "pooled_http_client"]
+__all__ = ["DEFAULT_POOLS", "PooledTransport", "ssl_context"]
 
 #: Pools per transport: about the fewest at which a request costs the client no more CPU at 32
 #: and 256 in flight than at 1 (fewer pools cost more as calls are added, more pools no less);
@@ -55,7 +57,7 @@ def _default_ssl_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def _ssl_context(options: dict[str, Any]) -> ssl.SSLContext:
+def ssl_context(options: dict[str, Any]) -> ssl.SSLContext:
     """The one context all pools share, from (and taken out of) ``verify``, ``cert`` and
     ``trust_env`` in ``options``."""
     verify = options.pop("verify", True)
@@ -135,7 +137,7 @@ class PooledTransport(httpx.AsyncBaseTransport):
         connections = _shares(total, pools)
         keepalive = _shares(limits.max_keepalive_connections, pools)
         options = dict(transport_options)
-        context = _ssl_context(options)
+        context = ssl_context(options)
         self._pools = [
             httpx.AsyncHTTPTransport(
                 limits=httpx.Limits(
@@ -210,38 +212,3 @@ class PooledTransport(httpx.AsyncBaseTransport):
         self._closed = True
         for pool in self._pools:
             await pool.aclose()
-
-
-class PooledAsyncClient(httpx.AsyncClient):
-    """The ``httpx.AsyncClient`` that :func:`pooled_http_client` makes: an ordinary one, whose
-    :class:`PooledTransport` is :attr:`pooled_transport`. Our clients sharing it send straight
-    to that transport while the client has nothing of its own to add to a request (no auth,
-    event hooks, cookies or default query parameters), as they do through the client they
-    make themselves."""
-
-    def __init__(self, *, pooled_transport: PooledTransport, **client_options: Any) -> None:
-        super().__init__(transport=pooled_transport, **client_options)
-        self.pooled_transport = pooled_transport
-
-
-def pooled_http_client(
-    *,
-    pools: int = DEFAULT_POOLS,
-    limits: httpx.Limits | None = None,
-    transport_options: dict[str, Any] | None = None,
-    **client_options: Any,
-) -> PooledAsyncClient:
-    """An ``httpx.AsyncClient`` whose requests go through a :class:`PooledTransport`: the one
-    to share between many ``AsyncCopyTradeClient``\\ s (``http_client=``) or with your web app.
-
-    ``client_options`` go to ``httpx.AsyncClient`` (``timeout``, ``headers``, ``event_hooks``,
-    ...), ``transport_options`` to each pool's ``httpx.AsyncHTTPTransport`` (``verify``,
-    ``proxy``, ...). As with any client given to ``AsyncCopyTradeClient``, you close it.
-    """
-    if "transport" in client_options or "mounts" in client_options:
-        raise ValueError(
-            "pooled_http_client makes its own transport: build httpx.AsyncClient("
-            "transport=PooledTransport(...)) yourself to add mounts"
-        )
-    transport = PooledTransport(pools=pools, limits=limits, **(transport_options or {}))
-    return PooledAsyncClient(pooled_transport=transport, **client_options)
