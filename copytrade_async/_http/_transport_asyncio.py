@@ -40,7 +40,6 @@ than a cap.
 from __future__ import annotations
 
 import asyncio
-import ssl
 import types
 from collections.abc import AsyncIterator
 from typing import Any, NoReturn, Protocol
@@ -52,12 +51,12 @@ from sniffio import current_async_library
 from ._h1 import LocalProtocolError, RemoteProtocolError, request_head
 from ._h1_body import ACCEPTED_ENCODINGS, read_body
 from ._h1_connection import H1Connection
+from ._h1_pool import H1Pool, Origin
 from ._transport import RawResponse, declared_length, encoding_error
-from ._transport_pooled import DEFAULT_POOLS, PooledTransport, ssl_context
+from ._transport_pooled import DEFAULT_POOLS, PooledTransport
 
 __all__ = ["AsyncioTransport", "httpx_is_mocked"]
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 _TLS_OPTIONS = ("verify", "cert", "trust_env")
 
 
@@ -85,24 +84,6 @@ class SendProbe(Protocol):
     started: bool
 
 
-class _Origin:
-    """Where a connection goes: scheme, host and port, and the ``Host`` header for them."""
-
-    __slots__ = ("host", "host_header", "key", "port", "tls")
-
-    def __init__(self, url: httpx.URL) -> None:
-        if url.scheme not in _DEFAULT_PORTS:
-            raise httpx.UnsupportedProtocol(f"not an http or https URL: {url.scheme!r}")
-        if not url.host:
-            raise httpx.UnsupportedProtocol("the URL has no host")
-        self.tls = url.scheme == "https"
-        self.host = url.host
-        self.port = url.port or _DEFAULT_PORTS[url.scheme]
-        self.key = (url.scheme, self.host, self.port)
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        self.host_header = host if url.port is None else f"{host}:{url.port}"
-
-
 class AsyncioTransport(httpx.AsyncBaseTransport):
     """HTTP/1.1 keep-alive connections on asyncio's protocols, behind httpx's transport seam
     (see the module docs). ``limits`` as ``httpx.AsyncHTTPTransport`` takes them (its default:
@@ -128,17 +109,7 @@ class AsyncioTransport(httpx.AsyncBaseTransport):
         self._fallback: PooledTransport | None = None
         if not self._direct:
             self._fallback = PooledTransport(pools=pools, limits=limits, **transport_options)
-        self._ssl: ssl.SSLContext | None = None
-        self._max_open = limits.max_connections
-        self._max_idle = limits.max_keepalive_connections
-        self._expiry = limits.keepalive_expiry
-        self._origins: dict[str, tuple[_Origin, int]] = {}  # URL start -> origin, where it ends
-        self._idle: dict[tuple[str, str, int], list[H1Connection]] = {}
-        self._idle_count = 0
-        self._conns: set[H1Connection] = set()  # open or opening: idle, or carrying a request
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._gate: asyncio.Semaphore | None = None
-        self._active = 0
+        self._h1 = H1Pool(limits, self._tls_options)
         self._closed = False
 
     # -- httpx's seam --------------------------------------------------------------------------
@@ -151,7 +122,7 @@ class AsyncioTransport(httpx.AsyncBaseTransport):
         timeouts = request.extensions.get("timeout")
         timeouts = timeouts if isinstance(timeouts, dict) else {}
         url = request.url
-        origin = _Origin(url)
+        origin = Origin(url)
         try:
             target = url.raw_path.decode("ascii")
             names_values = [
@@ -164,53 +135,50 @@ class AsyncioTransport(httpx.AsyncBaseTransport):
             n.lower() == b"transfer-encoding" and b"chunked" in v.lower()
             for n, v in request.headers.raw
         )
-        gate = await self._admit(timeouts.get("pool"))
+        pool = self._h1
+        gate = await pool.admit(timeouts.get("pool"))
         try:
-            conn = await self._connection(origin, timeouts.get("connect"))
+            conn = await pool.connection(origin, timeouts.get("connect"))
             try:
                 conn.start(head_request=request.method == "HEAD")
                 await conn.write(head, timeouts.get("write"))
                 await self._send_body(conn, request.stream, chunked, timeouts.get("write"))
                 await conn.read_head(timeouts.get("read"))
             except BaseException as exc:
-                self._discard(conn)
+                pool.discard(conn)
                 _reraise(exc)
         except BaseException:
-            self._leave(gate)
+            pool.leave(gate)
             raise
         parser = conn.parser
         return httpx.Response(
             parser.status,
             headers=parser.headers,
-            stream=_Body(self, conn, gate, timeouts.get("read")),
+            stream=_Body(pool, conn, gate, timeouts.get("read")),
             extensions={"http_version": parser.http_version, "reason_phrase": parser.reason},
         )
 
     async def aclose(self) -> None:
         """Close every connection, idle or carrying a request (which then fails); idempotent."""
         self._closed = True
-        for conn in self._conns:
-            conn.close()
-        self._conns.clear()
-        self._idle.clear()
-        self._idle_count = 0
+        self._h1.close()
         if self._fallback is not None:
             await self._fallback.aclose()
 
     @property
     def in_flight(self) -> int:
         """Requests sent here (not to the fallback) whose responses are not closed yet."""
-        return self._active
+        return self._h1.in_flight
 
     @property
     def idle_connections(self) -> int:
         """Connections kept open for the next request."""
-        return self._idle_count
+        return self._h1.idle_connections
 
     @property
     def open_connections(self) -> int:
         """Connections open (or opening): idle, or carrying a request."""
-        return len(self._conns)
+        return self._h1.open_connections
 
     # -- our clients' short cut ----------------------------------------------------------------
 
@@ -237,7 +205,8 @@ class AsyncioTransport(httpx.AsyncBaseTransport):
         body decoded, as (status, headers with lower-case names, body). Only where
         :attr:`direct`. Raises httpx's exceptions as :meth:`handle_async_request` does, and
         ``ResponseTooLargeError`` past ``max_bytes``."""
-        origin, target = self._split(url)
+        pool = self._h1
+        origin, target = pool.split(url)
         fields = [("Host", origin.host_header)]
         fields += headers.items()
         fields.append(("Accept-Encoding", ACCEPTED_ENCODINGS))
@@ -247,9 +216,9 @@ class AsyncioTransport(httpx.AsyncBaseTransport):
             head = request_head(method, target, fields)
         except LocalProtocolError as exc:
             raise httpx.LocalProtocolError(str(exc)) from exc
-        gate = await self._admit(timeouts.pool)
+        gate = await pool.admit(timeouts.pool)
         try:
-            conn = await self._connection(origin, timeouts.connect)
+            conn = await pool.connection(origin, timeouts.connect)
             try:
                 conn.start(head_request=method == "HEAD")
                 probe.started = True
@@ -268,14 +237,14 @@ class AsyncioTransport(httpx.AsyncBaseTransport):
                     status=status,
                 )
             except httpx.DecodingError as exc:  # a corrupt gzip or deflate body
-                self._discard(conn)
+                pool.discard(conn)
                 raise encoding_error(endpoint, exc, http_status=conn.parser.status) from exc
             except BaseException as exc:
-                self._discard(conn)
+                pool.discard(conn)
                 _reraise(exc)
-            self._release(conn)
+            pool.release(conn)
         finally:
-            self._leave(gate)
+            pool.leave(gate)
         return status, response_headers, content
 
     # -- the pool ------------------------------------------------------------------------------
@@ -286,136 +255,6 @@ class AsyncioTransport(httpx.AsyncBaseTransport):
                 pools=self._pools, limits=self._limits, **self._options
             )
         return self._fallback
-
-    def _split(self, url: str) -> tuple[_Origin, str]:
-        """(origin, target) of an absolute URL, the origin looked up once per URL start."""
-        start = url.find("/", url.find("//") + 2)
-        if start < 0:
-            start = len(url)
-        known = self._origins.get(url[:start])
-        if known is None:
-            origin = _Origin(httpx.URL(url[:start]))
-            if len(self._origins) < 1024:
-                self._origins[url[:start]] = (origin, start)
-        else:
-            origin = known[0]
-        return origin, url[start:] or "/"
-
-    async def _admit(self, pool_timeout: float | None) -> asyncio.Semaphore | None:
-        """A place among the requests in flight (at most ``max_connections``), waiting for one
-        at most ``pool_timeout`` seconds in FIFO order."""
-        loop = asyncio.get_running_loop()
-        if loop is not self._loop:
-            self._bind(loop)
-        gate = self._gate
-        if gate is not None:
-            if gate.locked():
-                try:
-                    async with asyncio.timeout(pool_timeout):
-                        await gate.acquire()
-                except TimeoutError:
-                    raise httpx.PoolTimeout(
-                        f"no connection became free within {pool_timeout} s"
-                    ) from None
-            else:
-                await gate.acquire()  # free: no wait, no suspension
-        self._active += 1
-        return gate
-
-    def _leave(self, gate: asyncio.Semaphore | None) -> None:
-        """Give up a place taken by :meth:`_admit`."""
-        self._active -= 1
-        if gate is not None:
-            gate.release()
-
-    def _bind(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Start afresh on a new event loop: connections belong to the loop that made them."""
-        self._loop = loop
-        self._idle.clear()
-        self._idle_count = 0
-        self._conns = set()
-        limit = self._max_open
-        self._gate = None if limit is None else asyncio.Semaphore(limit)
-
-    async def _connection(self, origin: _Origin, connect_timeout: float | None) -> H1Connection:
-        """An idle connection to ``origin``, or a new one."""
-        stack = self._idle.get(origin.key)
-        if stack:
-            assert self._loop is not None
-            now = self._loop.time()
-            expiry = self._expiry
-            while stack:
-                conn = stack.pop()
-                self._idle_count -= 1
-                fresh = expiry is None or now - conn.idle_since < expiry
-                if fresh and conn.reusable and not conn.stale():
-                    return conn
-                self._discard(conn)
-        return await self._connect(origin, connect_timeout)
-
-    async def _connect(self, origin: _Origin, connect_timeout: float | None) -> H1Connection:
-        if self._closed:
-            raise RuntimeError("the AsyncioTransport is closed")
-        if self._max_open is not None and len(self._conns) >= self._max_open:
-            self._evict_one()
-        loop = asyncio.get_running_loop()
-        conn = H1Connection(origin.key)
-        tls = self._tls() if origin.tls else None
-        self._conns.add(conn)
-        try:
-            async with asyncio.timeout(connect_timeout):
-                await loop.create_connection(
-                    lambda: conn,
-                    origin.host,
-                    origin.port,
-                    ssl=tls,
-                    server_hostname=origin.host if tls is not None else None,
-                )
-        except TimeoutError:
-            self._discard(conn)
-            raise httpx.ConnectTimeout(
-                f"could not connect to {origin.host_header} within {connect_timeout} s"
-            ) from None
-        except OSError as exc:
-            self._discard(conn)
-            raise httpx.ConnectError(f"{type(exc).__name__}: {exc}") from exc
-        except BaseException:
-            self._discard(conn)
-            raise
-        return conn
-
-    def _tls(self) -> ssl.SSLContext:
-        if self._ssl is None:
-            self._ssl = ssl_context(dict(self._tls_options))
-        return self._ssl
-
-    def _evict_one(self) -> None:
-        """Close the longest idle connection to any origin, to make room for a new one."""
-        oldest: list[H1Connection] | None = None
-        for stack in self._idle.values():
-            if stack and (oldest is None or stack[0].idle_since < oldest[0].idle_since):
-                oldest = stack
-        if oldest is not None:
-            self._idle_count -= 1
-            self._discard(oldest.pop(0))
-
-    def _release(self, conn: H1Connection) -> None:
-        """Keep a connection whose response was read to the end, if it may go on."""
-        if (
-            self._closed
-            or not conn.reusable
-            or (self._max_idle is not None and self._idle_count >= self._max_idle)
-        ):
-            self._discard(conn)
-            return
-        assert self._loop is not None
-        conn.idle_since = self._loop.time()
-        self._idle.setdefault(conn.key, []).append(conn)
-        self._idle_count += 1
-
-    def _discard(self, conn: H1Connection) -> None:
-        conn.close()
-        self._conns.discard(conn)
 
     async def _send_body(
         self,
@@ -442,7 +281,7 @@ class _Body(httpx.AsyncByteStream):
 
     def __init__(
         self,
-        pool: AsyncioTransport,
+        pool: H1Pool,
         conn: H1Connection,
         gate: asyncio.Semaphore | None,
         timeout: float | None,
@@ -467,15 +306,15 @@ class _Body(httpx.AsyncByteStream):
     def _done(self, conn: H1Connection) -> None:
         if self._conn is not None:
             self._conn = None
-            self._pool._release(conn)
-            self._pool._leave(self._gate)
+            self._pool.release(conn)
+            self._pool.leave(self._gate)
 
     async def aclose(self) -> None:
         conn = self._conn
         if conn is not None:
             self._conn = None
-            self._pool._discard(conn)
-            self._pool._leave(self._gate)
+            self._pool.discard(conn)
+            self._pool.leave(self._gate)
 
 
 def _as_dict(fields: list[tuple[bytes, bytes]]) -> dict[str, str]:
