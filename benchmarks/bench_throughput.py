@@ -5,7 +5,8 @@ figures are the client's: requests per second, and the client process's CPU time
 Contenders, each with a fresh client per round:
 
 * ``aiohttp+orjson``: a bare ``aiohttp.ClientSession`` GET and ``orjson.loads`` (the yardstick);
-* ``httpx+json``: a bare ``httpx.AsyncClient`` GET and ``json.loads``;
+* ``httpx+json``: a bare ``httpx.AsyncClient`` GET and ``json.loads``; ``httpx2+json`` the
+  same with httpx's successor ``httpx2``, when it is installed (the ``test`` extra has it);
 * ``ours/httpx`` (the default) and ``ours/aiohttp``: ``client.history.page(...)`` through each
   transport: the query encoded and signed, the envelope checked, 20 ``HistoryOrder`` records
   built (money as ``Decimal``, times as ``datetime``). The rate limiter is off
@@ -14,6 +15,10 @@ Contenders, each with a fresh client per round:
 * ``ours/httpx, 8 share pooled``: 8 of our clients sharing one ``pooled_http_client()`` (64
   connections), the calls spread over them in turn: the web-backend case. ``ours/httpx, 8
   share plain`` is the same with a plain ``httpx.AsyncClient`` (one pool), for comparison;
+* ``ours/httpx, httpcore pools`` (diagnosis): one client on a ``pooled_http_client`` given a
+  transport option (``retries=0``) that sends every request through httpcore's pools (32
+  ``PooledTransport`` pools, the default before ``AsyncioTransport``): the difference to
+  ``ours/httpx`` is what our own HTTP/1.1 connections are worth;
 * ``ours/aiohttp, no records`` (diagnosis): the same call stopped at the checked envelope, so
   the difference to ``ours/aiohttp`` is what building the 20 typed records costs;
 * ``ours/aiohttp, AsyncRetrying`` (diagnosis): the same call with its attempts run by
@@ -32,6 +37,7 @@ at 1, and at 32 at least 0.25x the yardstick.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -91,6 +97,23 @@ async def bare_aiohttp(stack: AsyncExitStack, url: str) -> Fetch:
 async def bare_httpx(stack: AsyncExitStack, url: str) -> Fetch:
     client = await stack.enter_async_context(
         httpx.AsyncClient(limits=httpx.Limits(max_connections=64))
+    )
+    target = f"{url}{PREFIX}/history?followId=1&pageNo=1&pageSize=20"
+
+    async def fetch() -> Any:
+        response = await client.get(target)
+        return json.loads(response.content)
+
+    return fetch
+
+
+async def bare_httpx2(stack: AsyncExitStack, url: str) -> Fetch:
+    """httpx's successor, where installed (``pip install httpx2``): whether our clients should
+    take an ``httpx2.AsyncClient`` too is decided on this figure (README, "Performance")."""
+    import httpx2
+
+    client = await stack.enter_async_context(
+        httpx2.AsyncClient(limits=httpx2.Limits(max_connections=64))
     )
     target = f"{url}{PREFIX}/history?followId=1&pageNo=1&pageSize=20"
 
@@ -183,12 +206,35 @@ def shared(pooled: bool, clients: int = 8) -> Factory:
     return factory
 
 
+def through_httpcore_pools() -> Factory:
+    """One client of ours whose requests go through httpcore's pools (diagnosis)."""
+
+    async def factory(stack: AsyncExitStack, url: str) -> Fetch:
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+        http = pooled_http_client(limits=limits, transport_options={"retries": 0})
+        await stack.enter_async_context(http)
+        client = await stack.enter_async_context(
+            AsyncCopyTradeClient(base_url=url, rate_limits=None, http_client=http, **CREDENTIALS)
+        )
+
+        async def fetch() -> Any:
+            page = await client.history.page("1", page_no=1, page_size=20)
+            assert len(page.items) == 20 and type(page.items[0]) is HistoryOrder
+            return page
+
+        return fetch
+
+    return factory
+
+
 CONTENDERS: dict[str, Factory] = {
     YARDSTICK: bare_aiohttp,
     "httpx+json": bare_httpx,
+    **({"httpx2+json": bare_httpx2} if importlib.util.find_spec("httpx2") else {}),
     "ours/httpx": ours("httpx"),
     "ours/httpx, 8 share pooled": shared(pooled=True),
     "ours/httpx, 8 share plain": shared(pooled=False),
+    "ours/httpx, httpcore pools": through_httpcore_pools(),
     "ours/aiohttp": ours("aiohttp"),
     "ours/aiohttp+limiter": ours("aiohttp", limiter=True),
     "ours/aiohttp, no records": ours("aiohttp", records=False),
@@ -239,12 +285,12 @@ async def run(url: str, rounds: int, seconds: float, quick: bool) -> dict[str, A
         print(
             f"\n  {in_flight} in flight ({seconds:g} s per client per round, median of {rounds}):"
         )
-        print(f"  {'client':26} {'req/s':>8} {'CPU µs/req':>11} {'vs ' + YARDSTICK:>18}")
+        print(f"  {'client':28} {'req/s':>8} {'CPU µs/req':>11} {'vs ' + YARDSTICK:>18}")
         row: dict[str, Any] = {}
         for name in CONTENDERS:
             rate, cpu, ratio = median(rates[name]), median(cpus[name]), median(ratios[name])
             row[name] = {"rps": round(rate), "cpu_us": round(cpu), "ratio": round(ratio, 2)}
-            print(f"  {name:26} {rate:8.0f} {cpu:11.0f} {ratio:17.2f}x")
+            print(f"  {name:28} {rate:8.0f} {cpu:11.0f} {ratio:17.2f}x")
         entry: dict[str, Any] = {"rows": row, "target": TARGETS.get(in_flight), "met": None}
         if in_flight in TARGETS:
             target = TARGETS[in_flight]

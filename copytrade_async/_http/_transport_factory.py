@@ -16,6 +16,11 @@ from ._transport_httpx import HttpxTransport
 
 __all__ = ["create_transport"]
 
+_NOT_HTTPX2 = (
+    ": httpx2 is not supported (docs/performance.md says why); leave http_client out, or share "
+    "a pooled_http_client() between clients"
+)
+
 
 def _is_aiohttp_session(http_client: object) -> bool:
     aiohttp = sys.modules.get("aiohttp")  # a session exists only if aiohttp was imported
@@ -44,9 +49,11 @@ def create_transport(
         if http_client is None:
             return HttpxTransport.create(timeout=timeout, max_connections=max_connections)
         if not isinstance(http_client, httpx.AsyncClient):
+            kind = type(http_client)
             raise TypeError(
                 "http_client must be an httpx.AsyncClient (or an aiohttp.ClientSession with "
-                f"transport='aiohttp'), got {type(http_client).__name__}"
+                f"transport='aiohttp'), got {kind.__module__.partition('.')[0]}.{kind.__name__}"
+                + (_NOT_HTTPX2 if kind.__module__.startswith("httpx2") else "")
             )
         return HttpxTransport(http_client, owned=False)
     # aiohttp runs on asyncio only: refused here under trio, or at the first request when the

@@ -350,8 +350,17 @@ def test_defaults_and_wrong_combinations() -> None:
         make("https://x.test", "requests")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"aiohttp\.ClientSession"):
         make("https://x.test", "aiohttp", http_client=httpx.AsyncClient())
-    with pytest.raises(TypeError, match=r"httpx\.AsyncClient"):
+    with pytest.raises(TypeError, match=r"httpx\.AsyncClient.*got builtins\.object$"):
         make("https://x.test", "httpx", http_client=object())
+
+
+async def test_an_httpx2_client_is_refused_saying_why() -> None:
+    """httpx's successor is measured, not taken (docs/performance.md): a clear TypeError."""
+    import httpx2
+
+    async with httpx2.AsyncClient() as theirs:
+        with pytest.raises(TypeError, match=r"got httpx2\.AsyncClient: httpx2 is not supported"):
+            make("https://x.test", None, http_client=theirs)
 
 
 def test_importing_the_package_does_not_import_aiohttp_or_msgspec() -> None:
