@@ -14,7 +14,9 @@ Contenders, each with a fresh client per round:
   above the rate reached;
 * ``ours/httpx, 8 share pooled``: 8 of our clients sharing one ``pooled_http_client()`` (64
   connections), the calls spread over them in turn: the web-backend case. ``ours/httpx, 8
-  share plain`` is the same with a plain ``httpx.AsyncClient`` (one pool), for comparison;
+  share own`` is the same with one's own ``httpx.AsyncClient(transport=AsyncioTransport())``
+  (used through ``client.send()``), ``ours/httpx, 8 share plain`` with a plain
+  ``httpx.AsyncClient`` (httpcore's one pool), for comparison;
 * ``ours/httpx, httpcore pools`` (diagnosis): one client on a ``pooled_http_client`` given a
   transport option (``retries=0``) that sends every request through httpcore's pools (32
   ``PooledTransport`` pools, the default before ``AsyncioTransport``): the difference to
@@ -62,6 +64,7 @@ from tenacity import AsyncRetrying
 
 from copytrade_async import (
     AsyncCopyTradeClient,
+    AsyncioTransport,
     HistoryOrder,
     RateLimit,
     RateLimits,
@@ -177,12 +180,18 @@ def ours(
     return factory
 
 
-def shared(pooled: bool, clients: int = 8) -> Factory:
-    """``clients`` of ours sharing one httpx client (ours pooled, or a plain one)."""
+def shared(kind: Literal["pooled", "plain", "own"], clients: int = 8) -> Factory:
+    """``clients`` of ours sharing one httpx client: a ``pooled_http_client()``, a plain
+    ``httpx.AsyncClient``, or one's own ``httpx.AsyncClient`` on an ``AsyncioTransport``."""
 
     async def factory(stack: AsyncExitStack, url: str) -> Fetch:
         limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-        http = pooled_http_client(limits=limits) if pooled else httpx.AsyncClient(limits=limits)
+        if kind == "pooled":
+            http: httpx.AsyncClient = pooled_http_client(limits=limits)
+        elif kind == "own":
+            http = httpx.AsyncClient(transport=AsyncioTransport(limits=limits))
+        else:
+            http = httpx.AsyncClient(limits=limits)
         await stack.enter_async_context(http)
         many = [
             await stack.enter_async_context(
@@ -232,8 +241,9 @@ CONTENDERS: dict[str, Factory] = {
     "httpx+json": bare_httpx,
     **({"httpx2+json": bare_httpx2} if importlib.util.find_spec("httpx2") else {}),
     "ours/httpx": ours("httpx"),
-    "ours/httpx, 8 share pooled": shared(pooled=True),
-    "ours/httpx, 8 share plain": shared(pooled=False),
+    "ours/httpx, 8 share pooled": shared("pooled"),
+    "ours/httpx, 8 share own": shared("own"),
+    "ours/httpx, 8 share plain": shared("plain"),
     "ours/httpx, httpcore pools": through_httpcore_pools(),
     "ours/aiohttp": ours("aiohttp"),
     "ours/aiohttp+limiter": ours("aiohttp", limiter=True),

@@ -59,9 +59,10 @@ class AsyncCopyTradeClient:
     it is used as it is and not closed by us. Every request is signed, rate-limited (per
     endpoint group and overall), retried where it is safe, and decoded into attrs records.
 
-    Requests go through httpx unless ``transport="aiohttp"`` (the ``aiohttp`` extra), which
-    is faster under load; passing an ``aiohttp.ClientSession`` as ``http_client`` selects it
-    too. Both behave the same: no redirects, the same errors (see :mod:`._transport`).
+    Requests go through httpx (over our own HTTP/1.1 connections, an ``AsyncioTransport``,
+    under asyncio) unless ``transport="aiohttp"`` (the ``aiohttp`` extra); passing an
+    ``aiohttp.ClientSession`` as ``http_client`` selects it too. Both behave the same: no
+    redirects, the same errors (see :mod:`._transport`).
     """
 
     traders: Traders

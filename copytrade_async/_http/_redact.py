@@ -77,7 +77,9 @@ class Redactor:
                 forms |= _forms(secret)
         # Longest first, so that a form is masked whole before a shorter one inside it.
         self._forms = tuple(sorted(forms, key=len, reverse=True))
-        self._prefixes = {form[:size] for form in forms for size in range(MIN_PREFIX, len(form))}
+        # Every prefix of every form: built at the first text to redact (an idle client, or one
+        # that never fails, never needs them; they are most of a redactor's memory).
+        self._prefixes: frozenset[str] | None = None
         self._longest_prefix = max((len(form) - 1 for form in forms), default=0)
 
     def with_signatures(self, signatures: Iterable[str]) -> Redactor:
@@ -92,8 +94,13 @@ class Redactor:
 
     def _cut_tail(self, text: str) -> str:
         """Mask a prefix of a secret at the very end of ``text`` (which may have been cut)."""
+        prefixes = self._prefixes
+        if prefixes is None:
+            forms = self._forms
+            prefixes = frozenset(f[:size] for f in forms for size in range(MIN_PREFIX, len(f)))
+            self._prefixes = prefixes
         for size in range(min(self._longest_prefix, len(text)), MIN_PREFIX - 1, -1):
-            if text[-size:] in self._prefixes:
+            if text[-size:] in prefixes:
                 return text[:-size] + MASK
         return text
 

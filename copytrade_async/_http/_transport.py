@@ -5,11 +5,12 @@ the status, the headers and the body. :class:`Transport` is that seam, with two
 implementations, each in a module of its own:
 
 * :class:`~._transport_httpx.HttpxTransport` (the default) sends through an
-  ``httpx.AsyncClient``: one we build, or the caller's own (``http_client=``), which keeps its
-  mounts, proxies, event hooks and mock transports (respx, ``httpx.MockTransport``,
+  ``httpx.AsyncClient``: one we build (on an :class:`~._transport_asyncio.AsyncioTransport`,
+  whose own connections it uses directly), or the caller's own (``http_client=``), which keeps
+  its mounts, proxies, event hooks and mock transports (respx, ``httpx.MockTransport``,
   ``httpx.ASGITransport``).
-* :class:`~._transport_aiohttp.AiohttpTransport` sends through an ``aiohttp.ClientSession``:
-  the faster choice under load, imported only when chosen.
+* :class:`~._transport_aiohttp.AiohttpTransport` sends through an ``aiohttp.ClientSession``,
+  imported only when chosen.
 
 :mod:`._transport_factory` picks one for the client's arguments. Both follow no redirects and
 fail the same way, through :func:`timeout_error`, :func:`connection_error`,

@@ -65,16 +65,18 @@ class HttpxTransport:
 
     A client given to us is used through ``client.send(...)``, so everything it was set up
     with applies (auth, event hooks, mounts, proxies, cookies, mock transports). The client we
-    make ourselves has nothing of that to apply, so requests go straight to its transport (a
-    :class:`~._transport_pooled.PooledTransport`, several small connection pools, through
-    ``handle_async_request``, httpx's public transport API), with the client's default headers:
-    the same request on the wire, without the client's per-request work (header and cookie
-    merging, the auth and redirect loops, cookie extraction), about a sixth of httpx's CPU per
-    request. When the environment configures a proxy, our client is
-    used like a given one (with httpx's single pool), so that httpx routes through the proxy.
-    A shared client made by :func:`~._transport_pooled.pooled_http_client` takes the same
-    short cut (with its current default headers) while nothing else would apply: no auth,
-    event hooks, cookies or default query parameters; with any of those, ``client.send()``.
+    make ourselves has nothing of that to apply, so requests go straight to its transport, an
+    :class:`~._transport_asyncio.AsyncioTransport`: under asyncio through
+    :meth:`~._transport_asyncio.AsyncioTransport.fetch` (our own connections, no httpx request
+    or response objects), elsewhere (trio), or while httpx is mocked, through
+    ``handle_async_request``, httpx's public transport API, which hands them to httpcore's
+    pools. Either way it is the same request on the wire, with the client's default headers,
+    without the client's per-request work (header and cookie merging, the auth and redirect
+    loops, cookie extraction). When the environment configures a proxy, our client is used
+    like a given one (with httpx's single pool), so that httpx routes through the proxy. A
+    shared client made by :func:`~._shared_client.pooled_http_client` takes the same short cut
+    (with its current default headers) while nothing else would apply: no auth, event hooks,
+    cookies or default query parameters; with any of those, ``client.send()``.
 
     The whole attempt runs under one deadline (``asyncio.timeout`` under asyncio,
     ``anyio.fail_after`` under trio); the request body is a :class:`_SendProbe`, so a deadline
@@ -108,8 +110,7 @@ class HttpxTransport:
         if urllib.request.getproxies():
             client = httpx.AsyncClient(timeout=timeout, follow_redirects=False, limits=limits)
             return cls(client, owned=True)
-        # Several small pools rather than one (see ._transport_pooled): one pool's cost per
-        # request grows with the connections in use.
+        # Our own connections (see ._transport_asyncio); httpcore's pools for what they don't do.
         pool = AsyncioTransport(pools=pools, limits=limits)
         client = httpx.AsyncClient(timeout=timeout, follow_redirects=False, transport=pool)
         return cls(client, owned=True, pool=pool)
