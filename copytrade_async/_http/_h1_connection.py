@@ -116,10 +116,9 @@ class H1Connection(asyncio.Protocol):
         if sock is None:
             return False
         try:
-            readable, _, _ = select.select([sock.fileno()], [], [], 0)
+            return _readable(sock.fileno())
         except (OSError, ValueError):
             return True
-        return bool(readable)
 
     def close(self) -> None:
         """Close at once (idempotent); a request waiting for its response fails."""
@@ -234,3 +233,14 @@ class H1Connection(asyncio.Protocol):
 def _expire(waiter: asyncio.Future[bool]) -> None:
     if not waiter.done():
         waiter.set_result(False)
+
+
+def _readable(fd: int) -> bool:
+    """Whether ``fd`` has something to read, without waiting: ``poll`` where there is one (no
+    limit on the descriptor's number, unlike ``select``'s 1024), ``select`` elsewhere."""
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        return bool(poller.poll(0))
+    readable, _, _ = select.select([fd], [], [], 0)
+    return bool(readable)

@@ -78,6 +78,10 @@ def httpx_is_mocked() -> bool:
     return not (_original(pool_send, "httpcore.") and _original(transport_send, "httpx."))
 
 
+#: Headers :meth:`AsyncioTransport.fetch` writes itself, whatever the caller's say.
+_OURS = frozenset({"host", "accept-encoding", "content-length", "transfer-encoding"})
+
+
 class SendProbe(Protocol):
     """Told when the request starts to go out (see ``HttpxTransport``)."""
 
@@ -99,6 +103,8 @@ class AsyncioTransport(httpx.AsyncBaseTransport):
         pools: int = DEFAULT_POOLS,
         **transport_options: Any,
     ) -> None:
+        if isinstance(pools, bool) or not isinstance(pools, int) or pools < 1:
+            raise ValueError(f"pools must be a whole number >= 1, got {pools!r}")
         if limits is None:
             limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
         self._limits = limits
@@ -208,7 +214,7 @@ class AsyncioTransport(httpx.AsyncBaseTransport):
         pool = self._h1
         origin, target = pool.split(url)
         fields = [("Host", origin.host_header)]
-        fields += headers.items()
+        fields += [item for item in headers.items() if item[0].lower() not in _OURS]
         fields.append(("Accept-Encoding", ACCEPTED_ENCODINGS))
         if body is not None or method in ("POST", "PUT", "PATCH"):
             fields.append(("Content-Length", str(len(body or b""))))

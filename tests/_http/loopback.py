@@ -26,6 +26,7 @@ class Request:
     path: str  # without the query
     headers: dict[str, str]  # names in lower case
     body: bytes
+    names: tuple[str, ...] = ()  # every header line's name, in lower case, repeats kept
 
 
 Answer = Callable[[Request, asyncio.StreamWriter], Awaitable[None]]
@@ -61,7 +62,8 @@ class RawServer:
                 for name, _, value in (line.partition(":") for line in head[1:] if line)
             }
             body = await reader.readexactly(int(headers.get("content-length", "0")))
-            request = Request(method, target.partition("?")[0], headers, body)
+            names = tuple(line.partition(":")[0].strip().lower() for line in head[1:] if line)
+            request = Request(method, target.partition("?")[0], headers, body, names)
             self.seen.append(request)
             self.arrived.set()
             await self.answer(request, writer)

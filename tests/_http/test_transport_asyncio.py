@@ -48,27 +48,35 @@ def client_on(url: str, **options: Any) -> AsyncCopyTradeClient:
 # ----- the wire ---------------------------------------------------------------------------------
 
 
-async def test_the_request_on_the_wire_is_the_one_httpx_sends(raw: RawServer) -> None:
+@pytest.mark.parametrize("call", ["GET", "POST"])
+async def test_the_request_on_the_wire_is_the_one_httpx_sends(raw: RawServer, call: str) -> None:
     """The same call through our connections and through a plain ``httpx.AsyncClient`` (httpx's
-    own request, written by h11): the same method, path, body and headers, but for the
+    own request, written by h11): the same method, path, body and header lines, but for the
     signature and its time, and the codings asked for (ours: the ones it decodes)."""
     raw.answer = write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+
+    async def make_the_call(client: AsyncCopyTradeClient) -> None:
+        with pytest.raises(CopyTradeError):  # an empty body is not an envelope
+            if call == "GET":
+                await client.traders.page(page_size=5)
+            else:
+                await client.follows.start(trader_id="T1", copy_amount="100", leverage=5)
+
     async with client_on(raw.url, rate_limits=None, max_retries=0) as ours:
-        with pytest.raises(CopyTradeError):
-            await ours.follows.start(trader_id="T1", copy_amount="100", leverage=5)
+        await make_the_call(ours)
     plain = httpx.AsyncClient()
     async with (
         plain,
         client_on(raw.url, rate_limits=None, max_retries=0, http_client=plain) as theirs,
     ):
-        with pytest.raises(CopyTradeError):
-            await theirs.follows.start(trader_id="T1", copy_amount="100", leverage=5)
+        await make_the_call(theirs)
     mine, httpx_own = raw.seen
     assert (mine.method, mine.path, mine.body) == (httpx_own.method, httpx_own.path, httpx_own.body)
     varying = {"access-sign", "access-timestamp", "accept-encoding"}
     assert {k: v for k, v in mine.headers.items() if k not in varying} == {
         k: v for k, v in httpx_own.headers.items() if k not in varying
     }
+    assert sorted(mine.names) == sorted(httpx_own.names)  # no header twice, none missing
     assert mine.headers["accept-encoding"] == "gzip, deflate"
     assert mine.headers["host"] == raw.url.removeprefix("http://")
 
@@ -357,3 +365,25 @@ async def test_a_shared_pooled_client_is_used_as_is_or_through_send(
             assert keepalive.headers[-1]["x-app"] == "backend"
         assert shared.pooled_transport.in_flight == 0
     assert keepalive.accepted == 1  # both ways, one connection
+
+
+def test_the_idle_check_sees_a_close_even_on_a_descriptor_past_1024() -> None:
+    """A connection is checked for a pending close before reuse; ``select`` would fail past
+    descriptor 1024 (and the check would then throw away every connection): ``poll`` does not."""
+    import os
+    import resource
+    import socket
+
+    from copytrade_async._http._h1_connection import _readable
+
+    ours, theirs = socket.socketpair()
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    high = min(soft - 1, 1500)
+    try:
+        os.dup2(ours.fileno(), high)
+        assert not _readable(high)
+        theirs.close()  # the server's close
+        assert _readable(high)
+    finally:
+        os.close(high)
+        ours.close()
