@@ -291,12 +291,13 @@ class ResponseTooLargeError(ResponseDecodeError):
 
 
 class ClientClosedError(CopyTradeError, RuntimeError):
-    """The client was closed before or during this call. Also a ``RuntimeError``, which is what
-    earlier versions raised."""
+    """The client was closed before or during this call, or the ``http_client`` given to it
+    was. Also a ``RuntimeError``, which is what earlier versions (and httpx and aiohttp)
+    raised."""
 
-    def __init__(self, endpoint: str | None = None) -> None:
+    def __init__(self, endpoint: str | None = None, *, what: str = "the client") -> None:
         self.endpoint = endpoint
-        text = "the client is closed"
+        text = f"{what} is closed"
         super().__init__(f"{endpoint}: {text}" if endpoint else text)
 
 

@@ -37,6 +37,7 @@ import aiohttp
 import httpx
 from yarl import URL
 
+from .._exceptions import ClientClosedError
 from ._transport import (
     RawResponse,
     TransportName,
@@ -121,6 +122,8 @@ class AiohttpTransport:
         max_bytes: int,
     ) -> RawResponse:
         session = self._session if self._session is not None else self._open()
+        if session.closed and not self._owned:  # closed by its owner, under our client
+            raise ClientClosedError(endpoint, what="its http_client")
         status: int | None = None
         try:
             async with session.request(

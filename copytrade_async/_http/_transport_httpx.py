@@ -10,6 +10,7 @@ import anyio
 import httpx
 from sniffio import current_async_library
 
+from .._exceptions import ClientClosedError
 from ._shared_client import PooledAsyncClient
 from ._transport import (
     RawResponse,
@@ -128,6 +129,8 @@ class HttpxTransport:
         max_bytes: int,
     ) -> RawResponse:
         client, pool = self.client, self._pool
+        if client.is_closed and not self._owned:  # closed by its owner, under our client
+            raise ClientClosedError(endpoint, what="its http_client")
         if pool is not None:
             merged = {**self._default_headers, **headers}
         elif self._shared is not None and _as_is(client):

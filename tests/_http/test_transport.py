@@ -23,8 +23,10 @@ from copytrade_async import (
     APIError,
     APITimeoutError,
     AsyncCopyTradeClient,
+    ClientClosedError,
     HistoryOrder,
     OrderSide,
+    pooled_http_client,
 )
 from copytrade_async._config import attempt_deadline
 from copytrade_async._http._transport_aiohttp import client_timeout
@@ -468,3 +470,23 @@ async def test_credentials_that_cannot_be_header_values_are_refused_up_front(
         AsyncCopyTradeClient(base_url=server.url, transport=transport, **credentials)
     assert value not in str(info.value)
     assert server.seen == []
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_given_http_client_closed_under_us_is_our_error(transport: Transport) -> None:
+    """A web app closes the pool it shared with our clients while they are still in use: the
+    call raises ClientClosedError (a CopyTradeError, and the RuntimeError httpx and aiohttp
+    raise), naming what was closed, and nothing is sent."""
+    given: Any = pooled_http_client() if transport == "httpx" else aiohttp.ClientSession()
+    client = AsyncCopyTradeClient(
+        api_key=API_KEY,
+        api_secret=API_SECRET,
+        passphrase=PASSPHRASE,
+        base_url="http://127.0.0.1:9",
+        http_client=given,
+        max_retries=0,
+    )
+    await (given.aclose() if transport == "httpx" else given.close())
+    with pytest.raises(ClientClosedError, match=r"traders\.list: its http_client is closed"):
+        await client.traders.page(page_size=5)
+    await client.aclose()
