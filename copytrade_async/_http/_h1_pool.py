@@ -36,10 +36,10 @@ class Origin:
     def __init__(self, url: httpx.URL) -> None:
         if url.scheme not in _DEFAULT_PORTS:
             raise httpx.UnsupportedProtocol(f"not an http or https URL: {url.scheme!r}")
-        if not url.host:
+        if not url.raw_host:
             raise httpx.UnsupportedProtocol("the URL has no host")
         self.tls = url.scheme == "https"
-        self.host = url.host
+        self.host = url.raw_host.decode("ascii")  # an international name in its IDNA form
         self.port = url.port or _DEFAULT_PORTS[url.scheme]
         self.key = (url.scheme, self.host, self.port)
         host = f"[{self.host}]" if ":" in self.host else self.host
@@ -56,7 +56,7 @@ class H1Pool:
         self._max_open = limits.max_connections
         self._max_idle = limits.max_keepalive_connections
         self._expiry = limits.keepalive_expiry
-        self._origins: dict[str, tuple[Origin, int]] = {}  # URL start -> origin, where it ends
+        self._origins: dict[str, Origin] = {}  # by the URL's start, up to its path
         self._idle: dict[tuple[str, str, int], list[H1Connection]] = {}
         self._idle_count = 0
         self._conns: set[H1Connection] = set()  # open or opening: idle, or carrying a request
@@ -92,13 +92,11 @@ class H1Pool:
         start = url.find("/", url.find("//") + 2)
         if start < 0:
             start = len(url)
-        known = self._origins.get(url[:start])
-        if known is None:
+        origin = self._origins.get(url[:start])
+        if origin is None:
             origin = Origin(httpx.URL(url[:start]))
             if len(self._origins) < 1024:
-                self._origins[url[:start]] = (origin, start)
-        else:
-            origin = known[0]
+                self._origins[url[:start]] = origin
         return origin, url[start:] or "/"
 
     async def admit(self, pool_timeout: float | None) -> asyncio.Semaphore | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import random
+import ssl
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,8 +16,10 @@ import anyio
 import httpx
 import pytest
 import respx
+import trustme
 
 from copytrade_async import (
+    APIConnectionError,
     AsyncCopyTradeClient,
     AsyncioTransport,
     CopyTradeError,
@@ -387,3 +390,40 @@ def test_the_idle_check_sees_a_close_even_on_a_descriptor_past_1024() -> None:
     finally:
         os.close(high)
         ours.close()
+
+
+# ----- TLS --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def tls_server() -> AsyncIterator[tuple[KeepAliveServer, trustme.CA]]:
+    """The keep-alive server behind TLS, with a certificate for 127.0.0.1 from a CA of the test."""
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    state = KeepAliveServer()
+    server = await asyncio.start_server(state.serve, "127.0.0.1", 0, ssl=context)
+    state.url = f"https://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    async with server:
+        yield state, ca
+        server.close()
+
+
+async def test_calls_over_tls_verify_the_server(
+    tls_server: tuple[KeepAliveServer, trustme.CA],
+) -> None:
+    """Our own connections speak TLS: with the CA trusted, calls go over one verified
+    connection; with httpx's default CAs (certifi), the same server is refused."""
+    server, ca = tls_server
+    trusted = ssl.create_default_context()
+    ca.configure_trust(trusted)
+    async with pooled_http_client(transport_options={"verify": trusted}) as shared:
+        assert shared.pooled_transport.direct
+        async with client_on(server.url, http_client=shared, rate_limits=None) as client:
+            for i in range(3):
+                assert await client.follows.positions(str(i)) == []
+    assert server.accepted == 1
+    async with client_on(server.url, rate_limits=None, max_retries=0) as client:
+        with pytest.raises(APIConnectionError, match="CERTIFICATE_VERIFY_FAILED") as info:
+            await client.follows.positions("1")
+    assert info.value.request_sent is False
