@@ -56,6 +56,8 @@ class H1Connection(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)
+        if self.closed:  # closed (the pool with it) while it was being opened
+            self.transport.abort()
 
     def data_received(self, data: bytes) -> None:
         if not self.busy:

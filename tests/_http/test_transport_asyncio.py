@@ -427,3 +427,18 @@ async def test_calls_over_tls_verify_the_server(
         with pytest.raises(APIConnectionError, match="CERTIFICATE_VERIFY_FAILED") as info:
             await client.follows.positions("1")
     assert info.value.request_sent is False
+
+
+async def test_closing_while_a_connection_opens_leaves_no_socket(
+    keepalive: KeepAliveServer,
+) -> None:
+    transport = AsyncioTransport()
+    async with httpx.AsyncClient(transport=transport) as client:
+        call = asyncio.create_task(client.get(f"{keepalive.url}/x"))
+        while transport.open_connections == 0:  # until the connection is being opened
+            await asyncio.sleep(0)
+        await transport.aclose()
+        with pytest.raises(httpx.TransportError):
+            await call
+    assert await all_closed(keepalive)
+    assert transport.open_connections == 0
