@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 __all__ = ["SandboxError"]
 
 
@@ -36,8 +38,14 @@ class SandboxError(Exception):
         return cls("80002", f"Invalid follow settings: {detail}")
 
     @classmethod
-    def insufficient_balance(cls) -> SandboxError:
-        return cls("80003", "Insufficient balance")
+    def insufficient_balance(cls, available: Decimal, asked: Decimal) -> SandboxError:
+        # As with 80004: what was short, then where the sandbox's deposit is set.
+        return cls(
+            "80003",
+            f"Insufficient balance: {available:f} USDT available, {asked:f} asked; this"
+            " sandbox's deposit is SandboxConfig(deposit=...), `copytrade sandbox serve"
+            " --deposit AMOUNT`",
+        )
 
     @classmethod
     def copy_limit(cls, limit: int) -> SandboxError:

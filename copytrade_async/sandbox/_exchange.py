@@ -291,7 +291,7 @@ class SandboxExchange:
             if len(account.active_by_trader) >= self.config.max_follows:
                 raise SandboxError.copy_limit(self.config.max_follows)
             if account.available < amount:
-                raise SandboxError.insufficient_balance()
+                raise SandboxError.insufficient_balance(account.available, amount)
             follow = self._sim.start_follow(account, trader, amount, whole_leverage, margin_mode)
             return {
                 "followId": follow.follow_id,
@@ -343,7 +343,9 @@ class SandboxExchange:
             if not follow.active:
                 raise SandboxError.invalid_settings("the follow is stopped")
             if amount is not None and amount - follow.copy_amount > account.available:
-                raise SandboxError.insufficient_balance()
+                raise SandboxError.insufficient_balance(
+                    account.available, amount - follow.copy_amount
+                )
             if amount is not None:
                 account.resize(follow, amount)
             if whole_leverage is not None:

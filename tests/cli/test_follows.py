@@ -69,7 +69,11 @@ def test_insufficient_balance_is_one_line_and_exit_1(exchange: SandboxExchange) 
     args = ("follow", "start", trader_id, "--amount", "200000", "--leverage", "10")
     result = run_cli(*args, exchange=exchange)
     assert result.exit_code == 1
-    assert one_line(result) == "error: follows.start: code 80003: Insufficient balance (HTTP 400)"
+    assert one_line(result) == (
+        "error: follows.start: code 80003: Insufficient balance: 100000 USDT available, 200000"
+        " asked; this sandbox's deposit is SandboxConfig(deposit=...), `copytrade sandbox serve"
+        " --deposit AMOUNT` (HTTP 400)"
+    )
 
 
 def test_unknown_trader_is_one_line_and_exit_1() -> None:
