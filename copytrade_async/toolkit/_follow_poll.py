@@ -8,6 +8,7 @@ and ``_pnl`` for the arithmetic).
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,7 @@ from ._pnl import (
     diff_positions,
     follow_pnl_percent,
     infer_stop_reason,
+    is_closed,
     pnl_percent,
     position_key,
     realized_pnl,
@@ -40,7 +42,11 @@ from ._pnl import (
 if TYPE_CHECKING:
     from .. import AsyncCopyTradeClient
 
-__all__ = ["FollowPoller", "FollowState"]
+__all__ = ["OVERLAP", "FollowPoller", "FollowState"]
+
+#: How far back of the last read's time a history read starts: trades that closed just before
+#: it but were not listed yet are read then (each is counted once, by its order id).
+OVERLAP = timedelta(minutes=1)
 
 
 @attrs.define
@@ -53,10 +59,16 @@ class FollowState:
     stopped: bool = False
     #: Every position vanished and the history has not been read yet to tell why.
     unexplained: bool = False
-    #: The profit of the follow's closed trades, as last read (None before the first read).
+    #: The profit of the follow's closed trades, as counted so far (None before the first read).
     realized: Decimal | None = None
     #: The history must be read: at the start, and after a position closed.
     history_due: bool = True
+    #: The server's time of the last history read: the next reads only what closed since then
+    #: (less :data:`OVERLAP`). None: read the whole history.
+    history_since: datetime | None = None
+    #: The closed trades counted that a read from ``history_since - OVERLAP`` may show again,
+    #: by order id, with their close times: counted once however often they are read.
+    counted: dict[str, datetime] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -87,7 +99,7 @@ class FollowPoller:
         if state.history_due:
             try:
                 wanted = {position_key(p) for p in closed}
-                state.realized, results = await self._read_history(follow_id, pacer, wanted)
+                results = await self._read_history(state, pacer, wanted)
             except Exception as exc:  # the positions' events still count; retried next round
                 history_error = exc
             else:
@@ -120,21 +132,42 @@ class FollowPoller:
         return events, snapshot
 
     async def _read_history(
-        self, follow_id: str, pacer: Pacer, wanted: Collection[PositionKey]
-    ) -> tuple[Decimal, dict[PositionKey, Decimal]]:
-        """The follow's realised PnL and what each ``wanted`` position made, from its whole
-        history, page by page; each page's request takes a slot of the monitor's pace."""
-        total = Decimal(0)
+        self, state: FollowState, pacer: Pacer, wanted: Collection[PositionKey]
+    ) -> dict[PositionKey, Decimal]:
+        """Add the follow's closed trades not counted yet to its realised PnL, and say what
+        each ``wanted`` position made. The first read walks the whole history; later ones only
+        what closed since the last (``start_time``), so a read costs what is new, and trades
+        the exchange no longer lists stay counted. Page by page, each page's request taking a
+        slot of the monitor's pace; ``state`` changes only once the whole walk succeeded."""
+        since = state.history_since
+        counted = dict(state.counted)
+        added = Decimal(0)
         results: dict[PositionKey, Decimal] = {}
+        server_time: datetime | None = None
+        walk = self.client.history.list(
+            state.watch.follow_id, start_time=None if since is None else since - OVERLAP
+        )
         await pacer.wait()
-        async for page in self.client.history.list(follow_id).pages():
-            page_total, page_results = realized_pnl(page.items, wanted)
-            total += page_total
+        async for page in walk.pages():
+            server_time = server_time or page.request_time
+            news = [o for o in page.items if is_closed(o) and o.order_id not in counted]
+            for order in news:
+                counted[order.order_id] = order.close_time or order.create_time
+            page_total, page_results = realized_pnl(news, wanted)
+            added += page_total
             for key, profit in page_results.items():
                 results[key] = results.get(key, Decimal(0)) + profit
             if page.current_page < page.total_page:
                 await pacer.wait()  # for the next page
-        return total, results
+        if server_time is None:  # a server that does not say its time: the newest trade's
+            server_time = max(counted.values(), default=since)
+        state.realized = (state.realized or Decimal(0)) + added
+        state.history_since = server_time
+        if server_time is not None:  # forget what no later read can show again
+            cutoff = server_time - OVERLAP
+            counted = {order_id: at for order_id, at in counted.items() if at >= cutoff}
+        state.counted = counted
+        return results
 
     def _percent(
         self,

@@ -16,7 +16,9 @@ start ``max(interval, n / (rate * rate_share))`` apart; after a round in which a
 next one starts ``retry_interval`` (5 s, the spec's wait after an error) later instead, if that
 is sooner and the rate allows it. A follow's history is read (page by page, each page paced
 like a poll) in its first poll and in every poll that sees a position close, so round 1, and a
-round in which positions close, take longer. The share left over is headroom for rule updates,
+round in which positions close, take longer. Only the first read walks the whole history;
+later ones ask for what closed since the last read (``start_time``, a minute of overlap, each
+trade counted once by its order id), so they cost what is new, usually one page. The share left over is headroom for rule updates,
 which the client's own limiter paces. :class:`RoundCompleted` closes each round: every event of
 a round comes before it, and it carries each polled follow's PnL (:class:`FollowPnl`).
 
@@ -28,7 +30,8 @@ stays watched, the others are not affected), and a stopped follow (:class:`Follo
 which it is no longer polled.
 
 **PnL, realised and unrealised.** Realised PnL is the profit of the follow's closed trades (its
-history); unrealised PnL that of its open positions. By default (``pnl_basis="copy_amount"``)
+history, added up read by read: a trade the exchange stops listing, as it does after its
+retention period, stays counted); unrealised PnL that of its open positions. By default (``pnl_basis="copy_amount"``)
 PnL % is ``100 * (realised + unrealised) / copy_amount``: the measure the exchange applies the
 follow's take-profit and stop-loss to. A position closing moves its result from one part to the
 other, so the percentage does not jump when a loser closes. It needs the copy amount (pass

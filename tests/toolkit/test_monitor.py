@@ -454,3 +454,42 @@ async def test_a_closed_position_reports_its_realised_result(make_client: MakeCl
         assert crossed.pnl_percent == snapshot.pnl_percent
         assert crossed.realized_pnl == snapshot.realized_pnl
         assert crossed.unrealized_pnl == snapshot.unrealized_pnl
+
+
+async def test_the_realised_pnl_keeps_what_the_history_forgets_and_reads_only_news(
+    make_client: MakeClient,
+) -> None:
+    """With a sandbox that forgets trades after 2.4 hours, six hours of rounds half an hour
+    apart: each snapshot's realised PnL is still the sandbox's books (every trade ever closed),
+    because the monitor adds up what it read before instead of reading the whole history
+    again; after round 1 a history read asks only for trades closed since the last one
+    (``start_time``)."""
+    client = make_client(seed=11, traders=60, history_retention_days=0.1)
+    exchange = client.exchange
+    ids = open_follows(exchange, traders_with_positions(exchange)[:4], D(1000))
+    watches = [Watch(f, copy_amount=D(1000), take_profit=D(1000), stop_loss=D(100)) for f in ids]
+    inner = client.history
+    starts: list[Any] = []
+
+    class CountingHistory:
+        def list(self, follow_id: str, **kwargs: Any) -> Any:
+            starts.append(kwargs.get("start_time"))
+            return inner.list(follow_id, **kwargs)
+
+    client.history = CountingHistory()  # type: ignore[assignment]
+    forgotten = False
+    async with monitor(client, watches, interval=0, rounds=12) as stream:
+        async for event in stream:
+            if not isinstance(event, RoundCompleted):
+                continue
+            for snapshot in event.pnl:
+                assert (
+                    snapshot.realized_pnl == exchange.follow_info(snapshot.follow_id).realized_pnl
+                )
+                whole = await inner.list(snapshot.follow_id).collect()
+                kept = sum((o.profit for o in whole if o.status == "closed"), D(0))
+                forgotten = forgotten or kept != snapshot.realized_pnl
+            exchange.advance(1800)
+    assert forgotten  # the sandbox did forget trades the monitor still counts
+    assert starts[: len(ids)] == [None] * len(ids)  # round 1 reads each whole history
+    assert len(starts) > len(ids) and all(s is not None for s in starts[len(ids) :])
