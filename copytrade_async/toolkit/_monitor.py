@@ -7,20 +7,20 @@
         async for event in events:
             print(event)
 
-**Rounds and the rate.** A round polls ``follows.positions`` once for every watched follow, up
-to ``concurrency`` at a time. Request starts are paced (a token bucket holding 10 ms worth) at
-``rate * rate_share`` per second, where ``rate`` is the lowest of ``max_rate`` and the client's
-configured copy-trading and global limits (5/s, Bitget's documented copy-trade limit, when neither
-says). So a round of ``n`` follows takes at least ``n / (rate * rate_share)`` seconds, and rounds
-start ``max(interval, n / (rate * rate_share))`` apart; after a round in which a poll failed, the
-next one starts ``retry_interval`` (5 s, the spec's wait after an error) later instead, if that
-is sooner and the rate allows it. A follow's history is read (page by page, each page paced
-like a poll) in its first poll and in every poll that sees a position close, so round 1, and a
-round in which positions close, take longer. Only the first read walks the whole history;
-later ones ask for what closed since the last read (``start_time``, a minute of overlap, each
-trade counted once by its order id), so they cost what is new, usually one page. The share left over is headroom for rule updates,
-which the client's own limiter paces. :class:`RoundCompleted` closes each round: every event of
-a round comes before it, and it carries each polled follow's PnL (:class:`FollowPnl`).
+**Rounds and the rate.** A round polls ``follows.positions`` once for every watched follow, up to
+``concurrency`` at a time. Request starts are paced (a token bucket holding 10 ms worth) at ``rate *
+rate_share`` per second, where ``rate`` is the lowest of ``max_rate`` and the client's configured
+copy-trading and global limits (5/s, Bitget's documented copy-trade limit, when neither says). So a
+round of ``n`` follows takes at least ``n / (rate * rate_share)`` seconds, and rounds start
+``max(interval, n / (rate * rate_share))`` apart; after a round in which a poll failed, the next one
+starts ``retry_interval`` (5 s, the spec's wait after an error) later instead, if that is sooner and
+the rate allows it. A follow's history is read (page by page, each page paced like a poll) in its
+first poll and in every poll that sees a position close, so round 1, and a round in which positions
+close, take longer. Only the first read walks the whole history; later ones ask for what closed
+since the last read (``start_time``, a minute of overlap, each trade counted once by its order id),
+so they cost what is new, usually one page. The share left over is headroom for rule updates, which
+the client's own limiter paces. :class:`RoundCompleted` closes each round: every event of a round
+comes before it, and it carries each polled follow's PnL (:class:`FollowPnl`).
 
 **What is reported.** Positions that appear (:class:`PositionOpened`; those already open when
 watching starts are reported in round 1) or vanish (:class:`PositionClosed`, with the realised
@@ -30,15 +30,15 @@ stays watched, the others are not affected), and a stopped follow (:class:`Follo
 which it is no longer polled.
 
 **PnL, realised and unrealised.** Realised PnL is the profit of the follow's closed trades (its
-history, added up read by read: a trade the exchange stops listing, as it does after its
-retention period, stays counted); unrealised PnL that of its open positions. By default (``pnl_basis="copy_amount"``)
-PnL % is ``100 * (realised + unrealised) / copy_amount``: the measure the exchange applies the
-follow's take-profit and stop-loss to. A position closing moves its result from one part to the
-other, so the percentage does not jump when a loser closes. It needs the copy amount (pass
-:class:`Watch` records, e.g. ``portfolio.watches()``); for a bare follow id, and with
-``pnl_basis="margin"`` or ``"notional"``, PnL % is that of the open positions alone (unrealised
-PnL over their margin or notional value, see :func:`pnl_percent`), which does move when a
-position closes.
+history, added up read by read: a trade the exchange stops listing, as it does after its retention
+period, stays counted); unrealised PnL that of its open positions. By default
+(``pnl_basis="copy_amount"``) PnL % is ``100 * (realised + unrealised) / copy_amount``: the measure
+the exchange applies the follow's take-profit and stop-loss to. A position closing moves its result
+from one part to the other, so the percentage does not jump when a loser closes. It needs the copy
+amount (pass :class:`Watch` records, e.g. ``portfolio.watches()``); for a bare follow id, and with
+``pnl_basis="margin"`` or ``"notional"``, PnL % is that of the open positions alone (unrealised PnL
+over their margin or notional value, see :func:`pnl_percent`), which does move when a position
+closes.
 
 **How "stopped by TP/SL" is detected, and what is inferred.** The seven endpoints have no follow
 status to read, and a stopped follow's positions simply come back empty, just as those of a

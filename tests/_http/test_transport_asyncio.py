@@ -435,7 +435,9 @@ async def test_closing_while_a_connection_opens_leaves_no_socket(
     transport = AsyncioTransport()
     async with httpx.AsyncClient(transport=transport) as client:
         call = asyncio.create_task(client.get(f"{keepalive.url}/x"))
-        while transport.open_connections == 0:  # until the connection is being opened
+        for _ in range(1000):  # until the connection is being opened
+            if transport.open_connections:
+                break
             await asyncio.sleep(0)
         await transport.aclose()
         with pytest.raises(httpx.TransportError):
