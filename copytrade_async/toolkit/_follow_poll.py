@@ -69,6 +69,9 @@ class FollowState:
     #: The closed trades counted that a read from ``history_since - OVERLAP`` may show again,
     #: by order id, with their close times: counted once however often they are read.
     counted: dict[str, datetime] = attrs.field(factory=dict)
+    #: What the trades counted so far made for each position still open (a position may close
+    #: in several trades, read in different reads); given out when the position closes.
+    made: dict[PositionKey, Decimal] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -98,12 +101,17 @@ class FollowPoller:
         history_error: Exception | None = None
         if state.history_due:
             try:
-                wanted = {position_key(p) for p in closed}
-                results = await self._read_history(state, pacer, wanted)
+                await self._read_history(state, pacer, {position_key(p) for p in closed})
             except Exception as exc:  # the positions' events still count; retried next round
                 history_error = exc
             else:
                 state.history_due = False
+                made = state.made
+                results = {
+                    k: v for k in map(position_key, closed) if (v := made.get(k)) is not None
+                }
+                # What open positions made is kept for when they close; nothing else.
+                state.made = {key: made[key] for key in current if key in made}
         events += [
             PositionClosed(follow_id, round_no, p, results.get(position_key(p))) for p in closed
         ]
@@ -132,17 +140,19 @@ class FollowPoller:
         return events, snapshot
 
     async def _read_history(
-        self, state: FollowState, pacer: Pacer, wanted: Collection[PositionKey]
-    ) -> dict[PositionKey, Decimal]:
-        """Add the follow's closed trades not counted yet to its realised PnL, and say what
-        each ``wanted`` position made. The first read walks the whole history; later ones only
-        what closed since the last (``start_time``), so a read costs what is new, and trades
-        the exchange no longer lists stay counted. Page by page, each page's request taking a
-        slot of the monitor's pace; ``state`` changes only once the whole walk succeeded."""
+        self, state: FollowState, pacer: Pacer, closed: Collection[PositionKey]
+    ) -> None:
+        """Add the follow's closed trades not counted yet to its realised PnL, and to what its
+        positions (open, or closed since the last poll) made. The first read walks the whole
+        history; later ones only what closed since the last (``start_time``), so a read costs
+        what is new, and trades the exchange no longer lists stay counted. Page by page, each
+        page's request taking a slot of the monitor's pace; ``state`` changes only once the
+        whole walk succeeded."""
         since = state.history_since
         counted = dict(state.counted)
         added = Decimal(0)
-        results: dict[PositionKey, Decimal] = {}
+        wanted = {*state.positions, *closed}
+        made = dict(state.made)
         server_time: datetime | None = None
         walk = self.client.history.list(
             state.watch.follow_id, start_time=None if since is None else since - OVERLAP
@@ -153,10 +163,10 @@ class FollowPoller:
             news = [o for o in page.items if is_closed(o) and o.order_id not in counted]
             for order in news:
                 counted[order.order_id] = order.close_time or order.create_time
-            page_total, page_results = realized_pnl(news, wanted)
+            page_total, page_made = realized_pnl(news, wanted)
             added += page_total
-            for key, profit in page_results.items():
-                results[key] = results.get(key, Decimal(0)) + profit
+            for key, profit in page_made.items():
+                made[key] = made.get(key, Decimal(0)) + profit
             if page.current_page < page.total_page:
                 await pacer.wait()  # for the next page
         if server_time is None:  # a server that does not say its time: the newest trade's
@@ -167,7 +177,7 @@ class FollowPoller:
             cutoff = server_time - OVERLAP
             counted = {order_id: at for order_id, at in counted.items() if at >= cutoff}
         state.counted = counted
-        return results
+        state.made = made
 
     def _percent(
         self,

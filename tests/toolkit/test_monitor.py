@@ -10,6 +10,7 @@ from typing import Any
 import anyio
 import anyio.lowlevel
 import pytest
+import respx
 
 from copytrade_async import APIError, RateLimit, RateLimits
 from copytrade_async.sandbox import SANDBOX_API_KEY
@@ -33,6 +34,9 @@ from copytrade_async.toolkit import (
     pnl_percent,
 )
 
+from ..conftest import BASE_URL, PREFIX, ok
+from ..conftest import make_client as root_make_client
+from ..payloads import ORDER, POSITION, page
 from .conftest import MakeClient, open_follows, traders_with_positions
 
 D = Decimal
@@ -493,3 +497,35 @@ async def test_the_realised_pnl_keeps_what_the_history_forgets_and_reads_only_ne
     assert forgotten  # the sandbox did forget trades the monitor still counts
     assert starts[: len(ids)] == [None] * len(ids)  # round 1 reads each whole history
     assert len(starts) > len(ids) and all(s is not None for s in starts[len(ids) :])
+
+
+async def test_a_position_closed_in_trades_read_apart_reports_them_all() -> None:
+    """Position P closes in two trades: the first is read when Q closes (P still open), the
+    second when P closes. P's ``PositionClosed`` gives both, Q's its own, the realised PnL all
+    three; after round 1 the history is asked for what closed since its last read."""
+    p = {**POSITION}
+    q = {**POSITION, "symbol": "ETHUSDT", "entryPrice": "2000", "createTime": 1621441760000}
+    p_first = {**ORDER, "orderId": "1", "profit": "10", "closeTime": 1621441800000}
+    q_only = {
+        **ORDER,
+        "orderId": "2",
+        "symbol": "ETHUSDT",
+        "entryPrice": "2000",
+        "createTime": 1621441760000,
+        "profit": "5",
+    }
+    p_last = {**ORDER, "orderId": "3", "profit": "20", "closeTime": 1621441900000}
+    positions = [[p, q], [p], []]
+    histories = [[], [p_first, q_only], [p_last, p_first]]  # the overlap shows p_first again
+    with respx.mock(base_url=BASE_URL) as mock:
+        mock.get(f"{PREFIX}/positions").mock(side_effect=[ok(x) for x in positions])
+        history = mock.get(f"{PREFIX}/history").mock(
+            side_effect=[ok(page(x, total_page=1, current=1)) for x in histories]
+        )
+        async with root_make_client() as client:
+            events = await collect(monitor(client, ["F"], interval=0, rounds=3))
+    closed = {e.position.symbol: e.realized_pnl for e in of(PositionClosed, events)}
+    assert closed == {"ETHUSDT": D(5), "BTCUSDT": D(30)}
+    assert [s.realized_pnl for r in of(RoundCompleted, events) for s in r.pnl] == [0, 15, 35]
+    starts = [call.request.url.params.get("startTime") for call in history.calls]
+    assert starts[0] is None and None not in starts[1:]
