@@ -40,11 +40,11 @@ than a cap.
 from __future__ import annotations
 
 import asyncio
+import sys
 import types
 from collections.abc import AsyncIterator
 from typing import Any, NoReturn, Protocol
 
-import httpcore
 import httpx
 from sniffio import current_async_library
 
@@ -60,8 +60,10 @@ __all__ = ["AsyncioTransport", "httpx_is_mocked"]
 _TLS_OPTIONS = ("verify", "cert", "trust_env")
 
 
-_POOL_SEND = httpcore.AsyncConnectionPool.handle_async_request
 _TRANSPORT_SEND = httpx.AsyncHTTPTransport.handle_async_request
+#: httpcore's own ``AsyncConnectionPool.handle_async_request``, once seen (httpcore is imported
+#: by httpx only when one of its transports is made, and costs about 55 ms to import).
+_pool_send: list[object] = []
 
 
 def _original(method: object, module: str) -> bool:
@@ -70,12 +72,21 @@ def _original(method: object, module: str) -> bool:
 
 def httpx_is_mocked() -> bool:
     """Whether something (respx, pytest-httpx, a ``mock.patch``) has replaced how httpcore's
-    pool or httpx's transport sends: then requests must go through them to be seen."""
-    pool_send = httpcore.AsyncConnectionPool.handle_async_request
+    pool or httpx's transport sends: then requests must go through them to be seen. httpcore
+    not imported yet cannot have been patched (patching it imports it)."""
     transport_send = httpx.AsyncHTTPTransport.handle_async_request
-    if pool_send is _POOL_SEND and transport_send is _TRANSPORT_SEND:
+    if transport_send is not _TRANSPORT_SEND and not _original(transport_send, "httpx."):
+        return True
+    httpcore = sys.modules.get("httpcore")
+    if httpcore is None:
         return False
-    return not (_original(pool_send, "httpcore.") and _original(transport_send, "httpx."))
+    pool_send = httpcore.AsyncConnectionPool.handle_async_request
+    if _pool_send and pool_send is _pool_send[0]:
+        return False
+    if not _original(pool_send, "httpcore."):
+        return True
+    _pool_send[:] = [pool_send]
+    return False
 
 
 #: Headers :meth:`AsyncioTransport.fetch` writes itself, whatever the caller's say.
