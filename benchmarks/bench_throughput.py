@@ -97,34 +97,24 @@ async def bare_aiohttp(stack: AsyncExitStack, url: str) -> Fetch:
     return fetch
 
 
-async def bare_httpx(stack: AsyncExitStack, url: str) -> Fetch:
-    client = await stack.enter_async_context(
-        httpx.AsyncClient(limits=httpx.Limits(max_connections=64))
-    )
-    target = f"{url}{PREFIX}/history?followId=1&pageNo=1&pageSize=20"
+def bare_httpx(library: Any) -> Factory:
+    """A bare GET and ``json.loads`` through ``library.AsyncClient``: httpx, or httpx's
+    successor httpx2 where installed (``pip install httpx2``; whether our clients should take
+    an ``httpx2.AsyncClient`` too is decided on its figure, docs/performance.md)."""
 
-    async def fetch() -> Any:
-        response = await client.get(target)
-        return json.loads(response.content)
+    async def factory(stack: AsyncExitStack, url: str) -> Fetch:
+        client = await stack.enter_async_context(
+            library.AsyncClient(limits=library.Limits(max_connections=64))
+        )
+        target = f"{url}{PREFIX}/history?followId=1&pageNo=1&pageSize=20"
 
-    return fetch
+        async def fetch() -> Any:
+            response = await client.get(target)
+            return json.loads(response.content)
 
+        return fetch
 
-async def bare_httpx2(stack: AsyncExitStack, url: str) -> Fetch:
-    """httpx's successor, where installed (``pip install httpx2``): whether our clients should
-    take an ``httpx2.AsyncClient`` too is decided on this figure (README, "Performance")."""
-    import httpx2
-
-    client = await stack.enter_async_context(
-        httpx2.AsyncClient(limits=httpx2.Limits(max_connections=64))
-    )
-    target = f"{url}{PREFIX}/history?followId=1&pageNo=1&pageSize=20"
-
-    async def fetch() -> Any:
-        response = await client.get(target)
-        return json.loads(response.content)
-
-    return fetch
+    return factory
 
 
 async def through_async_retrying(
@@ -238,8 +228,12 @@ def through_httpcore_pools() -> Factory:
 
 CONTENDERS: dict[str, Factory] = {
     YARDSTICK: bare_aiohttp,
-    "httpx+json": bare_httpx,
-    **({"httpx2+json": bare_httpx2} if importlib.util.find_spec("httpx2") else {}),
+    "httpx+json": bare_httpx(httpx),
+    **(
+        {"httpx2+json": bare_httpx(importlib.import_module("httpx2"))}
+        if importlib.util.find_spec("httpx2")
+        else {}
+    ),
     "ours/httpx": ours("httpx"),
     "ours/httpx, 8 share pooled": shared("pooled"),
     "ours/httpx, 8 share own": shared("own"),

@@ -252,15 +252,22 @@ class ResponseParser:
             self._state = _LENGTH
             self._remaining = framing
 
-    def _read_length(self, data: bytes) -> bytes:
+    def _take(self, data: bytes) -> tuple[bytes, bool]:
+        """Body bytes of ``data``, up to the ``_remaining`` expected: (the rest of ``data``,
+        whether all that was expected is now in)."""
         remaining = self._remaining
         if len(data) < remaining:
             self._remaining = remaining - len(data)
             self._add(data)
-            return b""
+            return b"", False
         self._add(data[:remaining] if len(data) > remaining else data)
-        self._finish()
-        return data[remaining:]
+        return data[remaining:], True
+
+    def _read_length(self, data: bytes) -> bytes:
+        rest, done = self._take(data)
+        if done:
+            self._finish()
+        return rest
 
     def _read_chunk_size(self, data: bytes) -> bytes:
         end = data.find(b"\n")
@@ -281,14 +288,10 @@ class ResponseParser:
         return data[end + 1 :]
 
     def _read_chunk_data(self, data: bytes) -> bytes:
-        remaining = self._remaining
-        if len(data) < remaining:
-            self._remaining = remaining - len(data)
-            self._add(data)
-            return b""
-        self._add(data[:remaining])
-        self._state = _CHUNK_END
-        return data[remaining:]
+        rest, done = self._take(data)
+        if done:
+            self._state = _CHUNK_END
+        return rest
 
     def _read_chunk_end(self, data: bytes) -> bytes:
         if data.startswith(b"\r\n"):
