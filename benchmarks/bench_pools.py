@@ -1,13 +1,16 @@
 """Pools: one httpx pool, several (``PooledTransport``), and httpx2, at 1, 32 and 256 in flight.
 
-The choice behind ``DEFAULT_POOLS``. Every contender is an ``httpx.AsyncClient`` (or an
-``httpx2.AsyncClient``) with 64 connections in all (our client's default ``max_in_flight``),
-doing a bare GET of the 20-record page and ``json.loads``, so the figures isolate the pool:
+The choice behind ``DEFAULT_POOLS`` (the pools that carry what ``AsyncioTransport`` hands on).
+Every contender is an ``httpx.AsyncClient`` (or an ``httpx2.AsyncClient``) with 64 connections
+in all (our client's default ``max_in_flight``), doing a bare GET of the 20-record page and
+``json.loads``, so the figures isolate the pool:
 
 * ``httpx, 1 pool``: ``httpx.AsyncClient(limits=...)``, httpx's one ``AsyncHTTPTransport``;
 * ``pooled xN``: ``httpx.AsyncClient(transport=PooledTransport(pools=N, limits=...))``;
-* ``httpx2, 1 pool``: the same as the first with httpx2, when it is installed (it is not a
-  dependency: ``pip install httpx2`` to see it).
+* ``httpx2, 1 pool``: the same as the first with httpx2, when it is installed (the ``test``
+  extra has it);
+* ``AsyncioTransport``: ``httpx.AsyncClient(transport=AsyncioTransport(limits=...))``, the
+  default's own connections under httpx's whole client (our clients skip the client's work).
 
 The ratios are to ``httpx, 1 pool`` at 1 in flight in the same round. No target: it prints
 figures (``--quick`` checks only that every contender answers).
@@ -25,7 +28,7 @@ import httpx
 from _common import PINNING, PREFIX, arguments, headline, median, save, serve
 from bench_throughput import Factory, Fetch, measure
 
-from copytrade_async import PooledTransport
+from copytrade_async import AsyncioTransport, PooledTransport
 
 CONNECTIONS = 64
 LEVELS = (1, 32, 256)
@@ -66,6 +69,9 @@ def contenders() -> dict[str, Factory]:
         found[f"httpx2 {httpx2.__version__}, 1 pool"] = client_with(
             lambda: httpx2.AsyncClient(limits=limits2)
         )
+    found["AsyncioTransport"] = client_with(
+        lambda: httpx.AsyncClient(transport=AsyncioTransport(limits=limits))
+    )
     return found
 
 
