@@ -103,6 +103,7 @@ class ResponseParser:
         "_head_request",
         "_pending",
         "_remaining",
+        "_scan",
         "_state",
         "body",
         "buffered",
@@ -115,7 +116,8 @@ class ResponseParser:
     )
 
     def __init__(self) -> None:
-        self._pending = b""
+        self._pending = bytearray()  # bytes held back until more arrive
+        self._scan = 0  # how far into them a search found nothing
         self.start(head_request=False)
 
     def start(self, *, head_request: bool) -> None:
@@ -151,9 +153,13 @@ class ResponseParser:
         return body[0] if len(body) == 1 else b"".join(body)
 
     def feed(self, data: bytes) -> None:
-        if self._pending:
-            data = self._pending + data
-            self._pending = b""
+        pending = self._pending
+        if pending:
+            pending += data
+            if self._incomplete(pending):
+                return
+            data = bytes(pending)
+            self._pending = bytearray()
         while data:
             state = self._state
             if state == _HEAD:
@@ -172,13 +178,42 @@ class ResponseParser:
                 self._add(data)
                 return
             else:  # _DONE: bytes nobody asked for; the connection is not to be reused
-                self._pending = data
+                self._pending = bytearray(data[:1])
                 self.keep_alive = False
                 return
             if len(rest) == len(data):  # nothing could be read: wait for more
-                self._pending = rest
+                self._pending = bytearray(rest)
+                self._scan = 0
+                self._incomplete(self._pending)
                 return
             data = rest
+
+    def _incomplete(self, pending: bytearray) -> bool:
+        """Whether the bytes held back (``pending``) still cannot take the state further. A
+        head, trailers or chunk-size line that comes in many pieces is searched only in what
+        is new (from ``_scan``), so it costs its length once, not once per piece; the caps
+        hold as they grow."""
+        state = self._state
+        if state == _CHUNK_END:
+            return pending == b"\r"
+        if state == _CHUNK_SIZE_LINE:
+            if pending.find(b"\n", self._scan) >= 0:
+                return False
+            if len(pending) > MAX_LINE:
+                raise RemoteProtocolError(f"a chunk-size line is over {MAX_LINE} bytes")
+            self._scan = len(pending)
+            return True
+        if state in (_HEAD, _TRAILERS):
+            if state == _TRAILERS and pending[0] in (13, 10):  # CR or LF
+                return pending == b"\r"  # the end of a body without trailers, or its start
+            if _HEAD_END.search(pending, self._scan) is not None:
+                return False
+            if len(pending) > MAX_HEAD:
+                what = "response head" if state == _HEAD else "trailers"
+                raise RemoteProtocolError(f"the {what} is over {MAX_HEAD} bytes")
+            self._scan = max(0, len(pending) - 3)
+            return True
+        return False
 
     def feed_eof(self) -> None:
         """The connection ended: completes a body read to the end, fails anything else that

@@ -225,3 +225,29 @@ def test_a_request_head_is_what_h11_writes() -> None:
     conn = h11.Connection(h11.CLIENT)
     theirs = conn.send(h11.Request(method="POST", target="/api/x?a=1&b=%20", headers=headers))
     assert ours.lower() == theirs.lower()  # h11 writes names in lower case
+
+
+@pytest.mark.parametrize("framing", ["length", "chunked"])
+def test_a_response_fed_a_byte_at_a_time_reads_the_same(framing: str) -> None:
+    """A long head, chunk lines and trailers that arrive one byte at a time (each piece
+    searched only where it is new) read as they do in one piece, as h11 reads them."""
+    head = b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-%d: %s\r\n" % (i, b"v" * 40) for i in range(300))
+    if framing == "length":
+        wire = head + b"Content-Length: 5\r\n\r\nhello"
+    else:
+        wire = (
+            head + b"Transfer-Encoding: chunked\r\n\r\n2\r\nhe\r\n3;x=y\r\nllo\r\n0\r\nT: 1\r\n\r\n"
+        )
+    assert len(head) > 10_000
+    whole = ours_reads(wire, [])
+    assert ours_reads(wire, list(range(1, len(wire)))) == whole == h11_reads(wire, [])
+    assert whole[2] == b"hello"
+
+
+def test_a_head_that_never_ends_is_refused_at_the_cap_even_in_small_pieces() -> None:
+    parser = ResponseParser()
+    parser.start(head_request=False)
+    parser.feed(b"HTTP/1.1 200 OK\r\n")
+    with pytest.raises(RemoteProtocolError, match="over 65536 bytes"):
+        for _ in range(MAX_HEAD // 100 + 2):
+            parser.feed(b"X: " + b"v" * 95 + b"\r\n")
