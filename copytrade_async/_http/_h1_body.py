@@ -2,10 +2,9 @@
 capped: the body our clients' short cut (:meth:`~._transport_asyncio.AsyncioTransport.fetch`)
 hands back.
 
-``Content-Encoding`` ``gzip`` and ``deflate`` (zlib-wrapped, or raw as some servers send it),
-one after the other when several are named, and ``identity``: the encodings the short cut
-asks for (:data:`ACCEPTED_ENCODINGS`). Any other is a ``httpx.DecodingError``, as is a body
-that does not decode. The cap counts decoded bytes, and decompression never makes more than
+``Content-Encoding`` ``gzip`` or ``deflate`` (zlib-wrapped, or raw as some servers send it),
+and ``identity``: the encodings the short cut asks for (:data:`ACCEPTED_ENCODINGS`). Any other,
+or several stacked, is a ``httpx.DecodingError``, as is a body that does not decode. The cap counts decoded bytes, and decompression never makes more than
 the cap allows: a gzip bomb stops there (``ResponseTooLargeError``).
 """
 

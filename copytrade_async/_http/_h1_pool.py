@@ -132,6 +132,7 @@ class H1Pool:
         self._idle.clear()
         self._idle_count = 0
         self._conns = set()
+        self._active = 0
         limit = self._max_open
         self._gate = None if limit is None else asyncio.Semaphore(limit)
 
