@@ -4,8 +4,9 @@ hands back.
 
 ``Content-Encoding`` ``gzip`` or ``deflate`` (zlib-wrapped, or raw as some servers send it),
 and ``identity``: the encodings the short cut asks for (:data:`ACCEPTED_ENCODINGS`). Any other,
-or several stacked, is a ``httpx.DecodingError``, as is a body that does not decode. The cap counts decoded bytes, and decompression never makes more than
-the cap allows: a gzip bomb stops there (``ResponseTooLargeError``).
+or several stacked, is a ``httpx.DecodingError``, as is a body that does not decode. The cap
+counts decoded bytes, and decompression never makes more than the cap allows: a gzip bomb stops
+there (``ResponseTooLargeError``).
 """
 
 from __future__ import annotations
