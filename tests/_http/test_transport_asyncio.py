@@ -227,7 +227,10 @@ async def test_never_more_connections_than_the_limit_and_the_queue_is_bounded(
         assert keepalive.most_open == 3
         keepalive.latency = 0.5
         slow = [asyncio.create_task(client.get(f"{keepalive.url}/slow")) for _ in range(3)]
-        await asyncio.sleep(0.05)
+        for _ in range(1000):  # until all three hold their places
+            if transport.in_flight == 3:
+                break
+            await asyncio.sleep(0.001)
         with pytest.raises(httpx.PoolTimeout):
             await client.get(f"{keepalive.url}/late", timeout=httpx.Timeout(5, pool=0.1))
         await asyncio.gather(*slow)
