@@ -1,7 +1,7 @@
-"""The pooled httpx transport: the connection limit is the whole transport's, requests go to the
-least busy pool, waits are bounded by the pool timeout, and no connection or slot leaks, even
-through retries and cancellations; a shared client made by ``pooled_http_client`` serves many
-clients."""
+"""The pooled httpx transport (what carries the requests ``AsyncioTransport`` hands on): the
+connection limit is the whole transport's, requests go to the least busy pool, and waits are
+bounded by the pool timeout. The shared client, and the leak test through retries and
+cancellations, are in ``test_transport_asyncio.py``, on the transport they now use."""
 
 from __future__ import annotations
 
