@@ -131,7 +131,9 @@ async def test_is_a_rate_limiter(redis_server: RedisServer) -> None:
         assert isinstance(limiter, RateLimiter)
         assert limiter.using_redis and limiter.fleet_size == 2 and limiter.prefix == "copytrade"
         assert limiter.fallback_limits == fleet_share(RateLimits.default(), 2)
-        assert await limiter.acquire("copytrading") == pytest.approx(0, abs=0.05)
+        # The first acquisition waits for no token (a wait would be 0.4 s at 2.5/s); it does
+        # wait for the connection and the script's loading, up to 55 ms seen on a busy machine.
+        assert await limiter.acquire("copytrading") < 0.2
         # What the client asks of every limiter: its limits, and a lower bound on the wait.
         assert limiter.limits == RateLimits.default()
         assert limiter.expected_wait("copytrading") == 0.0
@@ -146,8 +148,9 @@ async def test_a_full_bucket_lets_a_burst_through_then_spaces_requests(
         started = time.monotonic()
         for _ in range(5):
             await limiter.acquire("g")
-        assert time.monotonic() - started < 0.05
-        assert await limiter.acquire("g") == pytest.approx(0.1, abs=0.04)
+        # Five round trips, no wait: spaced at the rate they would take 0.4 s.
+        assert time.monotonic() - started < 0.2
+        assert 0.06 <= await limiter.acquire("g") <= 0.2  # then one interval (0.1 s)
 
 
 async def test_state_lives_in_redis_on_its_clock_and_expires_when_full(
