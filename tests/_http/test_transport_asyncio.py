@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import json
 import random
 import ssl
 from collections.abc import AsyncIterator
@@ -27,7 +28,7 @@ from copytrade_async import (
     pooled_http_client,
 )
 
-from ..conftest import API_KEY, API_SECRET, PASSPHRASE
+from ..conftest import API_KEY, API_SECRET, PASSPHRASE, envelope
 from .keepalive import KeepAliveServer, all_closed
 from .loopback import RawServer, raw_server, write
 
@@ -447,3 +448,34 @@ async def test_closing_while_a_connection_opens_leaves_no_socket(
             await call
     assert await all_closed(keepalive)
     assert transport.open_connections == 0
+
+
+def test_under_uvloop_as_uvicorn_runs_it() -> None:
+    """uvicorn runs a FastAPI app on uvloop when it is installed, so the default's connections
+    run there too: calls at once, connections kept and given back, and one the server closed
+    while idle (found by polling uvloop's socket) not used again."""
+    import uvloop
+
+    async def main() -> None:
+        keepalive = KeepAliveServer()
+        server = await asyncio.start_server(keepalive.serve, "127.0.0.1", 0)
+        url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        async with server, client_on(url, rate_limits=None, max_in_flight=4) as client:
+            assert type(asyncio.get_running_loop()).__module__.startswith("uvloop")
+            calls = (client.follows.positions(str(i)) for i in range(20))
+            assert await asyncio.gather(*calls) == [[]] * 20
+            transport = client.http_client._transport
+            assert isinstance(transport, AsyncioTransport)
+            assert transport.in_flight == 0
+            assert transport.open_connections == transport.idle_connections == 4
+        async with raw_server() as raw, client_on(raw.url, rate_limits=None) as client:
+            body = json.dumps(envelope([])).encode()
+            raw.answer = write(
+                b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+            )
+            for i in range(3):  # the server closes each connection after its answer
+                assert await client.follows.positions(str(i)) == []
+                await asyncio.sleep(0.01)
+            assert len(raw.seen) == 3
+
+    uvloop.run(main())
