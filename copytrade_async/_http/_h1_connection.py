@@ -183,10 +183,8 @@ class H1Connection(asyncio.Protocol):
 
     async def _wait(self, read_timeout: float | None) -> None:
         """Wait for the server to send something, at most ``read_timeout`` seconds."""
-        if self._error is not None:
-            raise httpx.RemoteProtocolError(self._error)
-        if self.closed:
-            raise self._ended()
+        if self._error is not None or self.closed:  # _end() and close() say why, when busy
+            raise httpx.RemoteProtocolError(self._error or "the connection was closed")
         loop = asyncio.get_running_loop()
         self._waiter = waiter = loop.create_future()
         timer = None if read_timeout is None else loop.call_later(read_timeout, _expire, waiter)
@@ -200,12 +198,6 @@ class H1Connection(asyncio.Protocol):
             raise httpx.ReadTimeout(f"nothing came from the server within {read_timeout} s")
         if self._error is not None:
             raise httpx.RemoteProtocolError(self._error)
-
-    def _ended(self) -> httpx.TransportError:
-        lost = self._lost
-        if lost is not None:
-            return httpx.ReadError(f"the connection was lost ({type(lost).__name__}: {lost})")
-        return httpx.RemoteProtocolError("the connection was closed")
 
     def _wake(self) -> None:
         waiter = self._waiter

@@ -125,7 +125,7 @@ class AsyncioTransport(httpx.AsyncBaseTransport):
         self._direct = len(self._tls_options) == len(transport_options)
         self._fallback: PooledTransport | None = None
         if not self._direct:
-            self._fallback = PooledTransport(pools=pools, limits=limits, **transport_options)
+            self._pooled()  # made now: its options are checked where they are given
         self._h1 = H1Pool(limits, self._tls_options)
         self._closed = False
 

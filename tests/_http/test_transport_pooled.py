@@ -114,7 +114,3 @@ async def test_closed_transport_refuses_requests() -> None:
     await transport.aclose()  # idempotent
     with pytest.raises(RuntimeError, match="closed"):
         await transport.handle_async_request(httpx.Request("GET", "http://127.0.0.1:1/"))
-
-
-async def _short_sleep(seconds: float) -> None:
-    await anyio.sleep(min(seconds, 0.001))
